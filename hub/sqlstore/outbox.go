@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+)
+
+// notifyChannel is the PostgreSQL channel that wakes outbox relays.
+const notifyChannel = "amthub_outbox"
+
+// Enqueue writes messages into the outbox inside tx. They are relayed after
+// the transaction commits; a rolled-back transaction sends nothing.
+func Enqueue(ctx context.Context, tx *Tx, msgs ...hub.OutboxMessage) error {
+	now := tx.db.Now()
+	for i := range msgs {
+		m := &msgs[i]
+		if m.ID == "" {
+			m.ID = hub.NewID()
+		}
+		if m.Topic == "" || m.TenantID == "" {
+			return fmt.Errorf("enqueue %s: topic and tenant are required", m.ID)
+		}
+		meta, err := json.Marshal(m.Metadata)
+		if err != nil {
+			return fmt.Errorf("enqueue %s: encode metadata: %w", m.ID, err)
+		}
+		if m.Metadata == nil {
+			meta = []byte("{}")
+		}
+		notBefore := m.NotBefore
+		if notBefore.IsZero() {
+			notBefore = now
+		}
+		m.CreatedAt = now
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO outbox (id, tenant_id, topic, metadata, payload, not_before, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			m.ID, m.TenantID, m.Topic, string(meta), m.Payload, notBefore.UTC(), now); err != nil {
+			return fmt.Errorf("enqueue %s: %w", m.ID, Translate(err))
+		}
+	}
+	if len(msgs) > 0 && !tx.enqueued {
+		tx.enqueued = true
+		if tx.db.Dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
+				return fmt.Errorf("notify outbox relays: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// ClaimOutbox locks and returns up to limit due messages, oldest first. On
+// PostgreSQL rows locked by another relay are skipped; on SQLite the
+// transaction holds the single write lock. The caller deletes what it sent
+// and commits; a crash before commit releases the claim.
+func ClaimOutbox(ctx context.Context, tx *Tx, limit int) ([]hub.OutboxMessage, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, tenant_id, topic, metadata, payload, not_before, created_at
+		FROM outbox WHERE not_before <= $1
+		ORDER BY id LIMIT $2`+tx.db.Dialect.SkipLocked(),
+		tx.db.Now(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []hub.OutboxMessage
+	for rows.Next() {
+		var m hub.OutboxMessage
+		var meta string
+		if err := rows.Scan(&m.ID, &m.TenantID, &m.Topic, &meta, &m.Payload, &m.NotBefore, &m.CreatedAt); err != nil {
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+		if err := json.Unmarshal([]byte(meta), &m.Metadata); err != nil {
+			return nil, fmt.Errorf("claim outbox: decode metadata of %s: %w", m.ID, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// DeleteOutbox removes relayed messages.
+func DeleteOutbox(ctx context.Context, tx *Tx, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = id
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("delete relayed outbox messages: %w", err)
+	}
+	return nil
+}
+
+// DeferOutbox records a failed relay attempt and postpones the message.
+func DeferOutbox(ctx context.Context, tx *Tx, id string, until time.Time, cause string) error {
+	if len(cause) > 500 {
+		cause = cause[:500]
+	}
+	_, err := tx.ExecContext(ctx, `
+		UPDATE outbox SET attempts = attempts + 1, not_before = $2, last_error = $3 WHERE id = $1`,
+		id, until.UTC(), cause)
+	if err != nil {
+		return fmt.Errorf("defer outbox message %s: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxStats reports the backlog: how many messages wait and the age of
+// the oldest.
+func (db *DB) OutboxStats(ctx context.Context) (pending int, oldest time.Duration, err error) {
+	row := db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox`)
+	var minAt nullTime
+	if err := row.Scan(&pending, &minAt); err != nil {
+		return 0, 0, fmt.Errorf("outbox stats: %w", err)
+	}
+	if minAt.Valid {
+		oldest = db.Now().Sub(minAt.Time)
+	}
+	return pending, oldest, nil
+}
+
+// signalOutbox wakes a local relay without blocking.
+func (db *DB) signalOutbox() {
+	select {
+	case db.wake <- struct{}{}:
+	default:
+	}
+}
+
+// OutboxWake returns a channel that receives after a transaction that
+// enqueued messages has committed: locally always, and from other hub
+// processes on PostgreSQL once Listen runs.
+func (db *DB) OutboxWake() <-chan struct{} { return db.wake }
