@@ -33,6 +33,10 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Kind optionally names the error more precisely than Code, as a stable
+	// snake_case word (e.g. "idempotency_key_reused"); surfaces show it as
+	// the problem type.
+	Kind string
 	// Err is an underlying cause; it is logged, never shown.
 	Err error
 }
@@ -82,6 +86,16 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "An internal error has occurred."
+}
+
+// ErrorKind returns the most precise stable name of err: its Kind if set,
+// else its code.
+func ErrorKind(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != "" {
+		return e.Kind
+	}
+	return ErrorCode(err)
 }
 
 // IsCode reports whether err carries the given code.
