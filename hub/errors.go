@@ -12,18 +12,18 @@ import (
 
 // Error codes. Each surface (HTTP, AMQP, CLI) maps them in exactly one place.
 const (
-	ECONFLICT       = "conflict"       // the state or a unique key is already taken
-	EINTERNAL       = "internal"       // a fault of ours; details are logged, never shown
-	EINVALID        = "invalid"        // the input breaks a rule
-	ENOTFOUND       = "not_found"      // no such object, or not visible to the caller
-	EUNAUTHORIZED   = "unauthorized"   // no or bad credentials
-	EFORBIDDEN      = "forbidden"      // credentials fine, permission missing
-	EUNAVAILABLE    = "unavailable"    // a dependency is down or too slow
-	ETOOLARGE       = "too_large"      // the input exceeds a size limit
-	ERATELIMITED    = "rate_limited"   // too many requests
-	EPRECONDITION   = "precondition"   // a precondition of the operation is not met
-	EGONE           = "gone"           // the object existed but has expired
-	EUNPROCESSABLE  = "unprocessable"  // well-formed but semantically refused
+	ECONFLICT       = "conflict"      // the state or a unique key is already taken
+	EINTERNAL       = "internal"      // a fault of ours; details are logged, never shown
+	EINVALID        = "invalid"       // the input breaks a rule
+	ENOTFOUND       = "not_found"     // no such object, or not visible to the caller
+	EUNAUTHORIZED   = "unauthorized"  // no or bad credentials
+	EFORBIDDEN      = "forbidden"     // credentials fine, permission missing
+	EUNAVAILABLE    = "unavailable"   // a dependency is down or too slow
+	ETOOLARGE       = "too_large"     // the input exceeds a size limit
+	ERATELIMITED    = "rate_limited"  // too many requests
+	EPRECONDITION   = "precondition"  // a precondition of the operation is not met
+	EGONE           = "gone"          // the object existed but has expired
+	EUNPROCESSABLE  = "unprocessable" // well-formed but semantically refused
 	ENOTIMPLEMENTED = "not_implemented"
 )
 

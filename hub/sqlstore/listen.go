@@ -49,4 +49,3 @@ func (db *DB) listenOnce(ctx context.Context) error {
 		db.signalOutbox()
 	}
 }
-
