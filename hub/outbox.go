@@ -13,6 +13,8 @@ type OutboxMessage struct {
 	// NotBefore delays relaying until then; zero means at once.
 	NotBefore time.Time
 	CreatedAt time.Time
+	// Attempts counts failed relays so far.
+	Attempts int
 }
 
 // Clock gives the current time; tests inject a fixed one.

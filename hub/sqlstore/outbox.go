@@ -61,7 +61,7 @@ func Enqueue(ctx context.Context, tx *Tx, msgs ...hub.OutboxMessage) error {
 // and commits; a crash before commit releases the claim.
 func ClaimOutbox(ctx context.Context, tx *Tx, limit int) ([]hub.OutboxMessage, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT id, tenant_id, topic, metadata, payload, not_before, created_at
+		SELECT id, tenant_id, topic, metadata, payload, not_before, created_at, attempts
 		FROM outbox WHERE not_before <= $1
 		ORDER BY id LIMIT $2`+tx.db.Dialect.SkipLocked(),
 		tx.db.Now(), limit)
@@ -73,7 +73,7 @@ func ClaimOutbox(ctx context.Context, tx *Tx, limit int) ([]hub.OutboxMessage, e
 	for rows.Next() {
 		var m hub.OutboxMessage
 		var meta string
-		if err := rows.Scan(&m.ID, &m.TenantID, &m.Topic, &meta, &m.Payload, &m.NotBefore, &m.CreatedAt); err != nil {
+		if err := rows.Scan(&m.ID, &m.TenantID, &m.Topic, &meta, &m.Payload, &m.NotBefore, &m.CreatedAt, &m.Attempts); err != nil {
 			return nil, fmt.Errorf("claim outbox: %w", err)
 		}
 		if err := json.Unmarshal([]byte(meta), &m.Metadata); err != nil {

@@ -1,0 +1,179 @@
+// Package outbox relays messages from the transactional outbox table to the
+// message bus. A message is deleted only after the broker confirmed it, in
+// the transaction that claimed it: a relay that dies mid-batch leaves its
+// batch to the next one (at-least-once; consumers deduplicate by message
+// id). Several relays may run at once: they claim disjoint rows.
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// Relay moves outbox messages to a publisher.
+type Relay struct {
+	db        *sqlstore.DB
+	publisher message.Publisher
+	logger    *slog.Logger
+	cfg       Config
+	metrics   *metrics
+}
+
+// Config tunes a relay.
+type Config struct {
+	// BatchSize is how many messages one transaction claims. Default 100.
+	BatchSize int
+	// Parallel is how many publishes of a batch wait for their broker
+	// confirm at once. Default 16.
+	Parallel int
+	// PollInterval is the fallback when no commit signal arrives. Default 1s.
+	PollInterval time.Duration
+	// MaxBackoff caps the delay after failed publishes. Default 5 min.
+	MaxBackoff time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.BatchSize <= 0 {
+		c.BatchSize = 100
+	}
+	if c.Parallel <= 0 {
+		c.Parallel = 16
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 5 * time.Minute
+	}
+}
+
+type metrics struct {
+	relayed prometheus.Counter
+	failed  prometheus.Counter
+	batch   prometheus.Histogram
+}
+
+// NewRelay returns a relay from db to publisher. reg may be nil.
+func NewRelay(db *sqlstore.DB, publisher message.Publisher, logger *slog.Logger, reg prometheus.Registerer, cfg Config) *Relay {
+	cfg.defaults()
+	m := &metrics{
+		relayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "amthub_outbox_relayed_total", Help: "Outbox messages confirmed by the bus."}),
+		failed:  prometheus.NewCounter(prometheus.CounterOpts{Name: "amthub_outbox_publish_failures_total", Help: "Failed outbox publish attempts."}),
+		batch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "amthub_outbox_batch_seconds", Help: "Time to relay one outbox batch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.relayed, m.failed, m.batch)
+	}
+	return &Relay{db: db, publisher: publisher, logger: logger, cfg: cfg, metrics: m}
+}
+
+// Run relays until ctx ends. It wakes on local commits and, on PostgreSQL,
+// on commits of other processes (when the DB listens), and polls as a
+// fallback.
+func (r *Relay) Run(ctx context.Context) {
+	ticker := time.NewTicker(r.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		for ctx.Err() == nil {
+			n, err := r.RelayOnce(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.logger.Warn("outbox relay failed; retrying", "error", err)
+				}
+				break
+			}
+			if n < r.cfg.BatchSize {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.db.OutboxWake():
+		case <-ticker.C:
+		}
+	}
+}
+
+// RelayOnce relays one batch and returns how many messages the bus confirmed.
+func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
+	start := time.Now()
+	sent := 0
+	err := r.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		batch, err := sqlstore.ClaimOutbox(ctx, tx, r.cfg.BatchSize)
+		if err != nil || len(batch) == 0 {
+			return err
+		}
+		errs := r.publish(batch)
+		var done []string
+		for i, m := range batch {
+			if errs[i] == nil {
+				done = append(done, m.ID)
+				continue
+			}
+			r.metrics.failed.Inc()
+			r.logger.Warn("outbox publish failed", "message_id", m.ID, "topic", m.Topic, "attempt", m.Attempts+1, "error", errs[i])
+			if err := sqlstore.DeferOutbox(ctx, tx, m.ID, r.db.Now().Add(r.backoff(m.Attempts)), errs[i].Error()); err != nil {
+				return err
+			}
+		}
+		if err := sqlstore.DeleteOutbox(ctx, tx, done...); err != nil {
+			return err
+		}
+		sent = len(done)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("relay outbox batch: %w", err)
+	}
+	if sent > 0 {
+		r.metrics.relayed.Add(float64(sent))
+		r.metrics.batch.Observe(time.Since(start).Seconds())
+	}
+	return sent, nil
+}
+
+// publish sends the batch with up to Parallel confirms outstanding and
+// returns one error slot per message.
+func (r *Relay) publish(batch []hub.OutboxMessage) []error {
+	errs := make([]error, len(batch))
+	sem := make(chan struct{}, r.cfg.Parallel)
+	var wg sync.WaitGroup
+	for i := range batch {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = r.publisher.Publish(batch[i].Topic, ToMessage(batch[i]))
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// backoff is the delay after the given number of failed attempts:
+// exponential from one second, capped.
+func (r *Relay) backoff(attempts int) time.Duration {
+	d := time.Second << min(attempts, 20)
+	return min(d, r.cfg.MaxBackoff)
+}
+
+// ToMessage turns an outbox row into a bus message whose UUID is the outbox
+// id, so that consumers can deduplicate.
+func ToMessage(m hub.OutboxMessage) *message.Message {
+	msg := message.NewMessage(m.ID, m.Payload)
+	for k, v := range m.Metadata {
+		msg.Metadata.Set(k, v)
+	}
+	msg.Metadata.Set("amthub:tenant", m.TenantID)
+	return msg
+}
