@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed migrations/*.sql
@@ -31,10 +32,17 @@ func (db *DB) provider(logger *slog.Logger) (*goose.Provider, error) {
 		return nil, err
 	}
 	dialect := goose.DialectPostgres
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if db.Dialect == SQLite {
 		dialect = goose.DialectSQLite3
+	} else {
+		// Hub processes starting together migrate one at a time.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if logger != nil {
 		opts = append(opts, goose.WithSlog(logger), goose.WithVerbose(true))
 	}

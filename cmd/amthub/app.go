@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/httpserver"
+	"github.com/amthub/amthub/hub/outbox"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// cacheStore is what the hub needs of its cache.
+type cacheStore interface {
+	Allow(ctx context.Context, key string, l cache.Limit) (cache.Result, error)
+	SetNX(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Exists(ctx context.Context, key string) (bool, error)
+	Delete(ctx context.Context, key string) error
+	Ready(ctx context.Context) error
+}
+
+// App is one running hub: its connections, its workers and its HTTP server,
+// wired by hand.
+type App struct {
+	Config   Config
+	Logger   *slog.Logger
+	Registry *prometheus.Registry
+	DB       *sqlstore.DB
+	Bus      bus.Bus
+	Cache    cacheStore
+	Router   chi.Router
+
+	server  *httpserver.Server
+	workers []func(ctx context.Context)
+	closers []func() error
+}
+
+// openApp connects to everything the configuration names (SQLite, the
+// in-process bus and cache in dev), migrates the database and builds the
+// router. On error, whatever was opened is closed again.
+func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, err error) {
+	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	dbURL := cfg.DatabaseURL
+	if cfg.Dev {
+		dbURL = "sqlite:" + cfg.DataDir + "/amthub.db"
+	}
+	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{}); err != nil {
+		return nil, &configError{"AMTHUB_DATABASE_URL", err.Error()}
+	}
+	a.closers = append(a.closers, a.DB.Close)
+	if err = a.DB.Migrate(ctx, nil); err != nil {
+		return nil, err
+	}
+	wlog := watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	if cfg.Dev {
+		local := bus.NewLocal(wlog)
+		a.Bus = local
+		a.closers = append(a.closers, local.Close)
+		a.Cache = cache.NewMemory()
+	} else {
+		amqpBus, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: cfg.AMQPURL}, wlog)
+		if err != nil {
+			return nil, &configError{"AMTHUB_AMQP_URL", err.Error()}
+		}
+		a.Bus = amqpBus
+		a.closers = append(a.closers, amqpBus.Close)
+		redis, err := cache.NewRedis(ctx, cfg.RedisURL, "amthub:")
+		if err != nil {
+			return nil, &configError{"AMTHUB_REDIS_URL", err.Error()}
+		}
+		a.Cache = redis
+		a.closers = append(a.closers, redis.Close)
+	}
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{})
+	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
+	a.buildRouter()
+	return a, nil
+}
+
+// buildRouter mounts the operations endpoints; the API modules add theirs.
+func (a *App) buildRouter() {
+	r := chi.NewRouter()
+	r.Use(httpserver.WithRequestID(a.Logger), httpserver.Observe(httpserver.NewMetrics(a.Registry)))
+	httpserver.MountOps(r, map[string]httpserver.Check{
+		"database": a.DB.Ready,
+		"broker":   a.Bus.Ready,
+		"cache":    a.Cache.Ready,
+	}, a.Registry)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		httpserver.WriteError(w, r, hub.Errorf(hub.ENOTFOUND, "No such resource."))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		httpserver.WriteProblem(w, httpserver.Problem{Type: httpserver.ProblemTypeBase + "method_not_allowed",
+			Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Instance: r.URL.Path})
+	})
+	a.Router = r
+}
+
+// Listen binds the HTTP address.
+func (a *App) Listen() error {
+	a.server = &httpserver.Server{Handler: a.Router, Logger: a.Logger, ShutdownTimeout: a.Config.ShutdownTimeout}
+	if err := a.server.Listen(a.Config.HTTPAddr); err != nil {
+		return &configError{"AMTHUB_HTTP_ADDR", err.Error()}
+	}
+	return nil
+}
+
+// Run serves until ctx ends. Shutdown drains in order: the HTTP server
+// stops accepting and finishes in-flight requests; then the workers (relay,
+// consumers) stop after their current unit of work.
+func (a *App) Run(ctx context.Context) error {
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Go(func() { w(workCtx) })
+	}
+	a.Logger.Info("amthub started", "addr", a.server.Addr().String(), "database", string(a.DB.Dialect), "dev", a.Config.Dev)
+	err := a.server.Serve(ctx)
+	a.Logger.Info("http server drained; stopping workers")
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(a.Config.ShutdownTimeout):
+		err = errors.Join(err, fmt.Errorf("workers did not stop within %s", a.Config.ShutdownTimeout))
+	}
+	return err
+}
+
+// Close closes every connection, in reverse order of opening.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

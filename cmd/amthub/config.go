@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of a hub process, read once from the
+// environment (and, for `dev`, flags) and validated before anything starts.
+type Config struct {
+	HTTPAddr        string        // AMTHUB_HTTP_ADDR
+	PublicURL       string        // AMTHUB_PUBLIC_URL: how callers reach the hub; the OAuth issuer
+	DatabaseURL     string        // AMTHUB_DATABASE_URL
+	AMQPURL         string        // AMTHUB_AMQP_URL; empty in dev: in-process bus
+	RedisURL        string        // AMTHUB_REDIS_URL; empty in dev: in-process cache
+	LogLevel        slog.Level    // AMTHUB_LOG_LEVEL
+	LogFormat       string        // AMTHUB_LOG_FORMAT: json or text
+	ShutdownTimeout time.Duration // AMTHUB_SHUTDOWN_TIMEOUT
+	DataDir         string        // dev only: SQLite file and blobs
+	Dev             bool
+}
+
+// Variable describes one environment variable, for validation and the
+// README's table.
+type Variable struct {
+	Name, Default, Help string
+}
+
+// Variables lists every environment variable the hub reads.
+var Variables = []Variable{
+	{"AMTHUB_HTTP_ADDR", ":8080 (dev: 127.0.0.1:8080)", "address the HTTP server listens on"},
+	{"AMTHUB_PUBLIC_URL", "http://localhost:8080", "external base URL of the hub; the OAuth issuer"},
+	{"AMTHUB_DATABASE_URL", "required for serve", "PostgreSQL URL, e.g. postgres://user:pass@host:5432/amthub"},
+	{"AMTHUB_AMQP_URL", "required for serve", "RabbitMQ URL, e.g. amqp://user:pass@host:5672/"},
+	{"AMTHUB_REDIS_URL", "required for serve", "Redis URL, e.g. redis://host:6379/0"},
+	{"AMTHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"AMTHUB_LOG_FORMAT", "json", "json or text"},
+	{"AMTHUB_SHUTDOWN_TIMEOUT", "8s", "how long SIGTERM waits for in-flight work"},
+}
+
+// configError names the variable at fault, so start-up fails with one clear
+// line.
+type configError struct{ name, msg string }
+
+func (e *configError) Error() string { return e.name + ": " + e.msg }
+
+// loadConfig reads the configuration; dev selects the embedded defaults.
+func loadConfig(getenv func(string) string, dev bool) (Config, error) {
+	c := Config{Dev: dev, HTTPAddr: ":8080", LogFormat: "json", ShutdownTimeout: 8 * time.Second}
+	if dev {
+		c.HTTPAddr = "127.0.0.1:8080"
+	}
+	if v := getenv("AMTHUB_HTTP_ADDR"); v != "" {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return c, &configError{"AMTHUB_HTTP_ADDR", "want host:port, e.g. :8080"}
+		}
+		c.HTTPAddr = v
+	}
+	c.PublicURL = getenv("AMTHUB_PUBLIC_URL")
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, &configError{"AMTHUB_PUBLIC_URL", "want an absolute http(s) URL"}
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	}
+	if err := c.loadLogging(getenv); err != nil {
+		return c, err
+	}
+	if v := getenv("AMTHUB_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, &configError{"AMTHUB_SHUTDOWN_TIMEOUT", "want a positive duration, e.g. 10s"}
+		}
+		c.ShutdownTimeout = d
+	}
+	if dev {
+		return c, nil
+	}
+	var err error
+	if c.DatabaseURL, err = requireURL(getenv, "AMTHUB_DATABASE_URL", "postgres", "postgresql"); err != nil {
+		return c, err
+	}
+	if c.AMQPURL, err = requireURL(getenv, "AMTHUB_AMQP_URL", "amqp", "amqps"); err != nil {
+		return c, err
+	}
+	if c.RedisURL, err = requireURL(getenv, "AMTHUB_REDIS_URL", "redis", "rediss"); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func (c *Config) loadLogging(getenv func(string) string) error {
+	if v := getenv("AMTHUB_LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return &configError{"AMTHUB_LOG_LEVEL", "want debug, info, warn or error"}
+		}
+	}
+	if v := getenv("AMTHUB_LOG_FORMAT"); v != "" {
+		if v != "json" && v != "text" {
+			return &configError{"AMTHUB_LOG_FORMAT", "want json or text"}
+		}
+		c.LogFormat = v
+	}
+	return nil
+}
+
+// requireURL reads a mandatory URL variable and checks its scheme. The
+// error never repeats the value: it may hold a password.
+func requireURL(getenv func(string) string, name string, schemes ...string) (string, error) {
+	v := getenv(name)
+	if v == "" {
+		return "", &configError{name, "not set (want a " + schemes[0] + ":// URL)"}
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "", &configError{name, "not a valid URL"}
+	}
+	for _, s := range schemes {
+		if u.Scheme == s && u.Host != "" {
+			return v, nil
+		}
+	}
+	return "", &configError{name, fmt.Sprintf("want a %s:// URL with a host, got scheme %q", schemes[0], u.Scheme)}
+}
+
+// defaultDataDir is the hub's folder in the user's data directory
+// ($XDG_DATA_HOME/amthub, else ~/.local/share/amthub).
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "amthub")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "amthub")
+	}
+	return "amthub-data"
+}
+
+// newLogger returns the process logger: JSON (or text) on stderr.
+func newLogger(c Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}

@@ -1,0 +1,137 @@
+// Command amthub runs the amthub integration hub: `amthub dev` with
+// everything embedded, `amthub serve` on PostgreSQL, RabbitMQ and Redis,
+// and the operator commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line and returns the exit code. Errors print as
+// one line on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	root := newRootCommand(stdout, stderr, getenv)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintf(stderr, "amthub: %v\n", oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+// oneLine folds an error onto a single line.
+func oneLine(err error) string {
+	s := []rune(err.Error())
+	for i, r := range s {
+		if r == '\n' || r == '\r' {
+			s[i] = ' '
+		}
+	}
+	return string(s)
+}
+
+func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "amthub",
+		Short:         "amthub — integration hub for e-government portals",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newDevCommand(stdout, getenv),
+		newServeCommand(getenv),
+		newMigrateCommand(stdout, getenv),
+	)
+	return root
+}
+
+func newServeCommand(getenv func(string) string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub on PostgreSQL, RabbitMQ and Redis (configured by AMTHUB_* variables)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(getenv, false)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, nil)
+		},
+	}
+}
+
+// serve opens, listens and runs the hub until ctx ends. ready, if not nil,
+// is called once the hub listens.
+func serve(ctx context.Context, cfg Config, ready func(*App) error) error {
+	logger := newLogger(cfg)
+	app, err := openApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.Listen(); err != nil {
+		return err
+	}
+	if ready != nil {
+		if err := ready(app); err != nil {
+			return err
+		}
+	}
+	if err := app.Run(ctx); err != nil {
+		return err
+	}
+	logger.Info("amthub stopped")
+	return nil
+}
+
+func newMigrateCommand(stdout io.Writer, getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{Use: "migrate", Short: "Apply or inspect the database schema (AMTHUB_DATABASE_URL)"}
+	open := func(cmd *cobra.Command) (*sqlstoreDB, error) {
+		url, err := requireDatabaseURL(getenv)
+		if err != nil {
+			return nil, err
+		}
+		return openDB(cmd.Context(), url)
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use: "up", Short: "Apply every pending migration", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Migrate(cmd.Context(), nil); err != nil {
+				return err
+			}
+			return printMigrations(cmd.Context(), stdout, db)
+		},
+	}, &cobra.Command{
+		Use: "status", Short: "List migrations and whether they are applied", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			db, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return printMigrations(cmd.Context(), stdout, db)
+		},
+	})
+	return cmd
+}
