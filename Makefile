@@ -11,7 +11,7 @@ run:
 
 ## test: vet, then every test with the race detector, against real servers
 test: services vet
-	$(GO) test -race -count=1 -timeout 14m ./...
+	./scripts/test.sh
 
 ## services: install and start PostgreSQL, RabbitMQ and Redis when missing
 services:
