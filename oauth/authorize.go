@@ -1,0 +1,182 @@
+package oauth
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/ory/fosite"
+
+	"github.com/amthub/amthub/hub"
+)
+
+// authorize serves the authorization endpoint: fosite checks the request
+// (client, exact redirect URI, S256 PKCE, scopes); the hub adds login,
+// the assurance level the client requires, and the citizen's consent.
+func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	ar, err := p.oauth.NewAuthorizeRequest(ctx, r)
+	if err != nil {
+		p.oauth.WriteAuthorizeError(ctx, w, ar, err)
+		return
+	}
+	c := ar.GetClient().(fositeClient).c
+	l := p.loginFrom(r)
+	if l == nil || l.Tenant != c.TenantID || (c.MinACR != "" && !hub.ACRAtLeast(l.ACR, c.MinACR)) ||
+		ar.GetRequestForm().Get("prompt") == "login" {
+		if r.Method != http.MethodGet {
+			p.oauth.WriteAuthorizeError(ctx, w, ar, fosite.ErrLoginRequired)
+			return
+		}
+		q := r.URL.Query()
+		q.Del("prompt")
+		u := "/oauth2/login?return=" + url.QueryEscape("/oauth2/auth?"+q.Encode())
+		if c.MinACR != "" {
+			u += "&acr=" + url.QueryEscape(c.MinACR)
+		}
+		http.Redirect(w, r, u, http.StatusSeeOther)
+		return
+	}
+	if r.Method == http.MethodGet {
+		p.renderConsent(w, r, ar, c, l)
+		return
+	}
+	if !p.csrfValid(r) {
+		p.oauth.WriteAuthorizeError(ctx, w, ar, fosite.ErrRequestForbidden.WithHint("The consent form has expired; please start again."))
+		return
+	}
+	if r.PostFormValue("consent") != "allow" {
+		p.audit(ctx, "oauth consent denied", "client_id", c.ID, "tenant", c.TenantID)
+		p.oauth.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The citizen denied the request."))
+		return
+	}
+	for _, s := range ar.GetRequestedScopes() {
+		ar.GrantScope(s)
+	}
+	aud := ar.GetRequestedAudience()
+	if len(aud) == 0 {
+		aud = c.Audience
+	}
+	for _, a := range aud {
+		ar.GrantAudience(a)
+	}
+	sess := &Session{TenantID: c.TenantID, ClientID: c.ID, Subject: l.Subject, ACR: l.ACR, AuthTime: l.AuthTime, Region: c.Region}
+	idc := sess.IDTokenClaims()
+	idc.Subject, idc.AuthTime, idc.RequestedAt = l.Subject, l.AuthTime, p.now().UTC()
+	idc.AuthenticationContextClassReference = l.ACR
+	idc.Extra["tenant"] = c.TenantID
+	resp, err := p.oauth.NewAuthorizeResponse(ctx, ar, sess)
+	if err != nil {
+		p.oauth.WriteAuthorizeError(ctx, w, ar, err)
+		return
+	}
+	p.audit(ctx, "oauth consent granted", "client_id", c.ID, "tenant", c.TenantID, "scope", strings.Join(ar.GetGrantedScopes(), " "), "acr", l.ACR)
+	p.oauth.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+type param struct{ Name, Value string }
+
+func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, c *Client, l *login) {
+	var scopes []string
+	for _, s := range ar.GetRequestedScopes() {
+		if t, ok := scopeText[s]; ok {
+			scopes = append(scopes, t)
+		} else {
+			scopes = append(scopes, s)
+		}
+	}
+	var params []param
+	keys := make([]string, 0, len(r.URL.Query()))
+	for k := range r.URL.Query() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range r.URL.Query()[k] {
+			params = append(params, param{k, v})
+		}
+	}
+	p.pages.render(w, http.StatusOK, "consent.html", map[string]any{
+		"Title": "Zugriff erlauben?", "Client": c.Name, "Scopes": scopes, "User": l.Name,
+		"ACR": acrText[l.ACR], "CSRF": p.csrfToken(w, r), "Params": params,
+	})
+}
+
+// returnTarget accepts only a path back to the authorization endpoint, so
+// the login page can't be used as an open redirect; it also names the
+// client, whose tenant the citizen logs in to.
+func (p *Provider) returnTarget(r *http.Request, raw string) (string, *Client, bool) {
+	if !strings.HasPrefix(raw, "/oauth2/auth?") {
+		return "", nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", nil, false
+	}
+	c, err := p.Clients.lookup(r.Context(), u.Query().Get("client_id"))
+	if err != nil || !slices.Contains(c.GrantTypes, GrantAuthorizationCode) {
+		return "", nil, false
+	}
+	return raw, c, true
+}
+
+func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request, status int, ret, email, msg string) {
+	p.pages.render(w, status, "login.html", map[string]any{
+		"Title": "Anmeldung", "Return": ret, "Email": email, "Error": msg, "DevLogin": p.cfg.DevLogin, "CSRF": p.csrfToken(w, r),
+	})
+}
+
+// loginForm shows the login page.
+func (p *Provider) loginForm(w http.ResponseWriter, r *http.Request) {
+	ret, _, ok := p.returnTarget(r, r.URL.Query().Get("return"))
+	if !ok {
+		p.pages.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Ungültige Anfrage"})
+		return
+	}
+	msg := ""
+	if acr := r.URL.Query().Get("acr"); acr != "" && acr != hub.ACRNormal {
+		msg = "Diese Anwendung verlangt eine Anmeldung mit dem Vertrauensniveau „" + acrText[acr] + "“."
+	}
+	p.loginPage(w, r, http.StatusOK, ret, "", msg)
+}
+
+// loginSubmit checks e-mail address and password (acr normal), or, with
+// the test eID of `amthub dev`, only the account's address (acr high).
+func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		ret, c, ok := p.returnTarget(r, r.PostFormValue("return"))
+		if !ok || !p.csrfValid(r) {
+			p.pages.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Die Anfrage ist abgelaufen oder ungültig"})
+			return
+		}
+		if res, err := p.cache.Allow(ctx, "oauth:login:ip:"+clientIP(r), p.cfg.LoginLimitPerIP); err != nil || !res.Allowed {
+			p.loginPage(w, r, http.StatusTooManyRequests, ret, "", "Zu viele Anmeldeversuche. Bitte warten Sie einen Moment.")
+			return
+		}
+		email := r.PostFormValue("email")
+		var acct *Citizen
+		var err error
+		acr := hub.ACRNormal
+		if eid {
+			acr = hub.ACRHigh
+			acct, err = p.Citizens.FindByEmail(ctx, c.TenantID, email)
+		} else {
+			acct, err = p.Citizens.Authenticate(ctx, c.TenantID, email, r.PostFormValue("password"))
+		}
+		if err != nil {
+			p.audit(ctx, "citizen login refused", "tenant", c.TenantID, "acr", acr)
+			p.loginPage(w, r, http.StatusUnauthorized, ret, email, "E-Mail-Adresse oder Passwort ist falsch.")
+			return
+		}
+		now := p.now().UTC()
+		p.setLogin(w, login{Subject: acct.ID, Tenant: acct.TenantID, Name: acct.DisplayName, ACR: acr,
+			AuthTime: now, Expires: now.Add(p.cfg.LoginLifespan)})
+		p.audit(ctx, "citizen login", "tenant", c.TenantID, "acr", acr)
+		http.Redirect(w, r, ret, http.StatusSeeOther)
+	}
+}
