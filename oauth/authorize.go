@@ -23,6 +23,12 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		p.oauth.WriteAuthorizeError(ctx, w, ar, err)
 		return
 	}
+	// fosite checks PKCE only when the code is issued; refusing here spares
+	// the citizen a login and consent that could not succeed.
+	if f := ar.GetRequestForm(); f.Get("code_challenge") == "" || f.Get("code_challenge_method") != "S256" {
+		p.oauth.WriteAuthorizeError(ctx, w, ar, fosite.ErrInvalidRequest.WithHint("PKCE with code_challenge_method S256 is required."))
+		return
+	}
 	c := ar.GetClient().(fositeClient).c
 	l := p.loginFrom(r)
 	if l == nil || l.Tenant != c.TenantID || (c.MinACR != "" && !hub.ACRAtLeast(l.ACR, c.MinACR)) ||

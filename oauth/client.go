@@ -200,11 +200,11 @@ func (f fositeClient) GetScopes() fosite.Arguments {
 	}
 	return f.c.Scopes
 }
-func (f fositeClient) IsPublic() bool                  { return f.c.AuthMethod == AuthNone }
-func (f fositeClient) GetAudience() fosite.Arguments   { return f.c.Audience }
-func (f fositeClient) GetRequestURIs() []string        { return nil }
+func (f fositeClient) IsPublic() bool                      { return f.c.AuthMethod == AuthNone }
+func (f fositeClient) GetAudience() fosite.Arguments       { return f.c.Audience }
+func (f fositeClient) GetRequestURIs() []string            { return nil }
 func (f fositeClient) GetJSONWebKeys() *jose.JSONWebKeySet { return f.c.JWKS }
-func (f fositeClient) GetJSONWebKeysURI() string       { return "" }
+func (f fositeClient) GetJSONWebKeysURI() string           { return "" }
 func (f fositeClient) GetRequestObjectSigningAlgorithm() string {
 	return "RS256"
 }

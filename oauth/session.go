@@ -23,10 +23,10 @@ type Session struct {
 	// Region narrows the client to areas whose ARS starts with it.
 	Region string `json:"region,omitempty"`
 	// AccessTokenID is the jti of the access token issued last.
-	AccessTokenID string                       `json:"jti,omitempty"`
+	AccessTokenID string                         `json:"jti,omitempty"`
 	ExpiresAt     map[fosite.TokenType]time.Time `json:"expires_at"`
-	IDClaims      *jwt.IDTokenClaims           `json:"id_token_claims,omitempty"`
-	IDHeaders     *jwt.Headers                 `json:"id_token_headers,omitempty"`
+	IDClaims      *jwt.IDTokenClaims             `json:"id_token_claims,omitempty"`
+	IDHeaders     *jwt.Headers                   `json:"id_token_headers,omitempty"`
 }
 
 // SetExpiresAt sets the expiry of one token type.

@@ -45,12 +45,12 @@ func NewStore(db *sqlstore.DB, clients *ClientService, c Cache) *Store {
 }
 
 var (
-	_ fosite.ClientManager                = (*Store)(nil)
-	_ oauth2.CoreStorage                  = (*Store)(nil)
-	_ oauth2.TokenRevocationStorage       = (*Store)(nil)
-	_ pkce.PKCERequestStorage             = (*Store)(nil)
-	_ openid.OpenIDConnectRequestStorage  = (*Store)(nil)
-	_ storage.Transactional               = (*Store)(nil)
+	_ fosite.ClientManager               = (*Store)(nil)
+	_ oauth2.CoreStorage                 = (*Store)(nil)
+	_ oauth2.TokenRevocationStorage      = (*Store)(nil)
+	_ pkce.PKCERequestStorage            = (*Store)(nil)
+	_ openid.OpenIDConnectRequestStorage = (*Store)(nil)
+	_ storage.Transactional              = (*Store)(nil)
 )
 
 type txKey struct{}
