@@ -1,0 +1,209 @@
+package fachverfahren
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/bus"
+)
+
+// Metadata keys the hub's bus sets on a consumed message.
+const (
+	metaRedelivered   = "amqp:redelivered"
+	metaDeliveryCount = "amqp:delivery-count" // x-delivery-count: earlier attempts
+	headerEventType   = "cloudEvents:type"
+)
+
+// Submission is a submission as the handler sees it: the hub's message and
+// how it was delivered.
+type Submission struct {
+	hub.SubmissionMessage
+	// MessageID is the CloudEvents id of this message. A redelivery keeps
+	// it; the hub resending a submission after its receipt timeout uses a
+	// new one, so deduplicate by SubmissionID.
+	MessageID string
+	// Tenant is the hub tenant the submission belongs to.
+	Tenant string
+	// TraceParent is the W3C trace context of the submission; replies carry
+	// it on.
+	TraceParent string
+	// Redelivered is true when an earlier delivery of this message was not
+	// acknowledged: the handler may have run before.
+	Redelivered bool
+	// DeliveryCount is which delivery of the message this is, 1 for the
+	// first.
+	DeliveryCount int
+}
+
+// Handler processes one submission. Returning nil acknowledges it; an error
+// hands it back to the queue for redelivery, until the queue's delivery
+// limit moves it to the dead-letter queue. Handlers must be idempotent: a
+// submission can arrive more than once.
+type Handler func(ctx context.Context, sub *Submission) error
+
+// Consume receives the destination's submissions and calls handler for
+// each, up to Config.Concurrency at a time, until ctx ends; then it waits
+// for running handlers and returns nil. A message that cannot be decoded is
+// refused like a failed handler, so it ends in the dead-letter queue.
+func (c *Client) Consume(ctx context.Context, handler Handler) error {
+	if handler == nil {
+		return errors.New("fachverfahren: consume: handler is nil")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	queue := bus.DestinationQueue(c.cfg.DestinationID)
+	n := c.subscriptions()
+	chans := make([]<-chan *message.Message, n)
+	for i := range chans {
+		ch, err := c.sub.Subscribe(ctx, queue)
+		if err != nil {
+			return fmt.Errorf("fachverfahren: subscribe to %s: %w", queue, err)
+		}
+		chans[i] = ch
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < c.cfg.Concurrency; w++ {
+		ch := chans[w%n]
+		wg.Go(func() { c.work(ctx, ch, handler) })
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("fachverfahren: subscription to %s closed", queue)
+}
+
+// subscriptions is how many subscriptions Consume opens.
+func (c *Client) subscriptions() int {
+	switch {
+	case c.cfg.Subscriptions > 0:
+		return c.cfg.Subscriptions
+	case c.fanOut:
+		return 1
+	default:
+		return c.cfg.Concurrency
+	}
+}
+
+// work handles messages from ch until it closes or ctx ends.
+func (c *Client) work(ctx context.Context, ch <-chan *message.Message, handler Handler) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case msg, ok := <-ch:
+			if !ok {
+				return
+			}
+			c.handle(msg, handler)
+		}
+	}
+}
+
+// handle decodes msg, runs handler and acknowledges accordingly.
+func (c *Client) handle(msg *message.Message, handler Handler) {
+	sub, err := c.decode(msg)
+	if err == nil {
+		err = call(msg.Context(), handler, sub)
+	}
+	if err != nil {
+		// The error text may quote the submission; log ids only.
+		c.logger.Warn("submission not processed, handing it back",
+			"message_id", msg.UUID, "submission", submissionID(sub), "error_type", fmt.Sprintf("%T", err))
+		c.tries.failed(msg.UUID)
+		msg.Nack()
+		return
+	}
+	c.tries.done(msg.UUID)
+	msg.Ack()
+}
+
+// call runs handler, turning a panic into an error.
+func call(ctx context.Context, handler Handler, sub *Submission) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handler panicked: %v", r)
+		}
+	}()
+	return handler(ctx, sub)
+}
+
+func submissionID(sub *Submission) string {
+	if sub == nil {
+		return ""
+	}
+	return sub.SubmissionID
+}
+
+// decode turns a consumed message into a Submission.
+func (c *Client) decode(msg *message.Message) (*Submission, error) {
+	if t := msg.Metadata.Get(headerEventType); t != "" && t != hub.EventTypeSubmission {
+		return nil, fmt.Errorf("message %s: unexpected event type %q", msg.UUID, t)
+	}
+	sub := &Submission{
+		MessageID:   msg.UUID,
+		Tenant:      msg.Metadata.Get(hub.HeaderTenant),
+		TraceParent: msg.Metadata.Get(hub.HeaderTraceParent),
+	}
+	if err := json.Unmarshal(msg.Payload, &sub.SubmissionMessage); err != nil {
+		return nil, fmt.Errorf("message %s: decode submission: %w", msg.UUID, err)
+	}
+	switch {
+	case sub.SubmissionID == "":
+		return nil, fmt.Errorf("message %s: submission id missing", msg.UUID)
+	case sub.CaseID == "":
+		return nil, fmt.Errorf("message %s: case id missing", msg.UUID)
+	case sub.DestinationID != "" && sub.DestinationID != c.cfg.DestinationID:
+		return nil, fmt.Errorf("message %s: for destination %s, not %s", msg.UUID, sub.DestinationID, c.cfg.DestinationID)
+	}
+	if sub.Tenant == "" {
+		return nil, fmt.Errorf("message %s: header %s missing", msg.UUID, hub.HeaderTenant)
+	}
+	earlier, _ := strconv.Atoi(msg.Metadata.Get(metaDeliveryCount))
+	if local := c.tries.attempts(msg.UUID); local > earlier {
+		earlier = local
+	}
+	sub.DeliveryCount = earlier + 1
+	sub.Redelivered = msg.Metadata.Get(metaRedelivered) == "true" || earlier > 0
+	return sub, nil
+}
+
+// redeliveries counts failed deliveries per message id in this process,
+// for subscribers that redeliver without saying so (the in-process bus).
+type redeliveries struct {
+	mu    sync.Mutex
+	nacks map[string]int
+}
+
+// maxTracked bounds the memory redelivery tracking may use.
+const maxTracked = 10000
+
+func newRedeliveries() *redeliveries { return &redeliveries{nacks: map[string]int{}} }
+
+func (r *redeliveries) failed(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.nacks[id]; !ok && len(r.nacks) >= maxTracked {
+		return
+	}
+	r.nacks[id]++
+}
+
+func (r *redeliveries) done(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.nacks, id)
+}
+
+func (r *redeliveries) attempts(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nacks[id]
+}
