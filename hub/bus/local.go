@@ -58,6 +58,9 @@ func (l *Local) Publish(topic string, msgs ...*message.Message) error {
 	exchange, key := SplitTopic(topic)
 	l.mu.RLock()
 	var queues []string
+	if exchange == "" { // the default exchange routes to the queue named by the key
+		queues = append(queues, key)
+	}
 	for _, b := range l.bindings[exchange] {
 		if b.pattern == "#" || b.pattern == key || strings.HasSuffix(b.pattern, ".#") && strings.HasPrefix(key, strings.TrimSuffix(b.pattern, "#")) {
 			queues = append(queues, b.queue)
@@ -68,6 +71,7 @@ func (l *Local) Publish(topic string, msgs ...*message.Message) error {
 		copies := make([]*message.Message, len(msgs))
 		for i, m := range msgs {
 			copies[i] = m.Copy()
+			copies[i].Metadata.Set(RoutingKeyKey, key)
 		}
 		if err := l.ch.Publish(q, copies...); err != nil {
 			return fmt.Errorf("publish to %s: %w", q, err)

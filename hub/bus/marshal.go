@@ -9,6 +9,9 @@ import (
 
 // Metadata keys with a meaning beyond a header.
 const (
+	// RoutingKeyKey carries, on consumed messages, the routing key the
+	// message was published with: for replies, "<destinationId>.<type>".
+	RoutingKeyKey = "amqp:routing-key"
 	// ContentTypeKey carries the CloudEvents datacontenttype; on AMQP it
 	// travels as the content-type property (CloudEvents binary mode).
 	ContentTypeKey = "content-type"
@@ -24,7 +27,7 @@ type Marshaler struct{}
 func (Marshaler) Marshal(msg *message.Message) (amqp.Publishing, error) {
 	headers := make(amqp.Table, len(msg.Metadata))
 	for k, v := range msg.Metadata {
-		if k != ContentTypeKey {
+		if k != ContentTypeKey && k != RoutingKeyKey {
 			headers[k] = v
 		}
 	}
@@ -54,6 +57,7 @@ func (Marshaler) Unmarshal(d amqp.Delivery) (*message.Message, error) {
 	if d.ContentType != "" {
 		msg.Metadata.Set(ContentTypeKey, d.ContentType)
 	}
+	msg.Metadata.Set(RoutingKeyKey, d.RoutingKey)
 	if d.Redelivered {
 		msg.Metadata.Set("amqp:redelivered", "true")
 	}

@@ -39,6 +39,10 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxBackoff caps the delay after failed publishes. Default 5 min.
 	MaxBackoff time.Duration
+	// OnSent, if set, runs in the claiming transaction for the messages the
+	// bus confirmed, before they are deleted: state that depends on the
+	// confirm (a submission's "forwarded") commits with the deletion.
+	OnSent func(ctx context.Context, tx *sqlstore.Tx, sent []hub.OutboxMessage) error
 }
 
 func (c *Config) defaults() {
@@ -116,15 +120,22 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		errs := r.publish(batch)
 		var done []string
+		var sentMsgs []hub.OutboxMessage
 		for i, m := range batch {
 			if errs[i] == nil {
 				done = append(done, m.ID)
+				sentMsgs = append(sentMsgs, m)
 				continue
 			}
 			r.metrics.failed.Inc()
 			r.logger.Warn("outbox publish failed", "message_id", m.ID, "topic", m.Topic, "attempt", m.Attempts+1, "error", errs[i])
 			if err := sqlstore.DeferOutbox(ctx, tx, m.ID, r.db.Now().Add(r.backoff(m.Attempts)), errs[i].Error()); err != nil {
 				return err
+			}
+		}
+		if r.cfg.OnSent != nil && len(sentMsgs) > 0 {
+			if err := r.cfg.OnSent(ctx, tx, sentMsgs); err != nil {
+				return fmt.Errorf("after send: %w", err)
 			}
 		}
 		if err := sqlstore.DeleteOutbox(ctx, tx, done...); err != nil {

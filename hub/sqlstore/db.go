@@ -168,3 +168,9 @@ func (d Dialect) SkipLocked() string {
 
 // ErrNoRows reports whether err is sql.ErrNoRows.
 func ErrNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// rowQuerier is what both *DB and *Tx offer for reads.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}

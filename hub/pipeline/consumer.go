@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// ReplyConsumer applies the Fachverfahren's replies to the case timelines.
+type ReplyConsumer struct {
+	store   *sqlstore.SubmissionStore
+	sub     message.Subscriber
+	logger  *slog.Logger
+	workers int
+	applied *prometheus.CounterVec
+}
+
+// NewReplyConsumer returns a consumer of the replies queue with the given
+// number of parallel subscriptions. reg may be nil.
+func NewReplyConsumer(store *sqlstore.SubmissionStore, sub message.Subscriber, logger *slog.Logger, reg prometheus.Registerer, workers int) *ReplyConsumer {
+	c := &ReplyConsumer{store: store, sub: sub, logger: logger, workers: max(workers, 1),
+		applied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "amthub_replies_total",
+			Help: "Replies from Fachverfahren by type and outcome (applied, duplicate, refused, retried)."}, []string{"type", "outcome"})}
+	if reg != nil {
+		reg.MustRegister(c.applied)
+	}
+	return c
+}
+
+// Run consumes until ctx ends.
+func (c *ReplyConsumer) Run(ctx context.Context) {
+	done := make(chan struct{}, c.workers)
+	for i := 0; i < c.workers; i++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			c.consume(ctx)
+		}()
+	}
+	for i := 0; i < c.workers; i++ {
+		<-done
+	}
+}
+
+func (c *ReplyConsumer) consume(ctx context.Context) {
+	for ctx.Err() == nil {
+		msgs, err := c.sub.Subscribe(ctx, bus.RepliesQueue)
+		if err != nil {
+			c.logger.Warn("subscribe to replies failed; retrying", "error", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		for msg := range msgs {
+			c.handle(ctx, msg)
+		}
+	}
+}
+
+// handle applies one reply. Malformed or foreign replies are acknowledged
+// and counted (redelivering them cannot help); database failures are
+// negatively acknowledged, so the broker delivers the reply again.
+func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
+	r, err := decodeReply(msg)
+	if err != nil {
+		c.refuse(msg, r.Type, err)
+		return
+	}
+	applied, err := c.store.ApplyReply(ctx, r)
+	switch {
+	case err == nil && applied:
+		c.applied.WithLabelValues(r.Type, "applied").Inc()
+		msg.Ack()
+	case err == nil:
+		c.applied.WithLabelValues(r.Type, "duplicate").Inc()
+		msg.Ack()
+	case hub.ErrorCode(err) != hub.EINTERNAL:
+		c.refuse(msg, r.Type, err)
+	default:
+		c.applied.WithLabelValues(r.Type, "retried").Inc()
+		c.logger.Warn("applying a reply failed; it will be delivered again", "message_id", msg.UUID, "error", err)
+		msg.Nack()
+	}
+}
+
+func (c *ReplyConsumer) refuse(msg *message.Message, typ string, err error) {
+	c.applied.WithLabelValues(typ, "refused").Inc()
+	c.logger.Warn("refused a reply", "message_id", msg.UUID, "routing_key", msg.Metadata.Get(bus.RoutingKeyKey), "error", err)
+	msg.Ack()
+}
+
+// decodeReply reads sender and type from the routing key
+// "<destinationId>.<replyType>" (which the broker's permissions bind to the
+// sender) and the body.
+func decodeReply(msg *message.Message) (sqlstore.Reply, error) {
+	key := msg.Metadata.Get(bus.RoutingKeyKey)
+	dest, typ, ok := strings.Cut(key, ".")
+	r := sqlstore.Reply{MessageID: msg.UUID, DestinationID: dest, Type: typ}
+	if !ok || !hub.ValidID(dest) {
+		return r, hub.Errorf(hub.EINVALID, "routing key %q is not <destinationId>.<replyType>", key)
+	}
+	if msg.UUID == "" {
+		return r, hub.Errorf(hub.EINVALID, "reply without a message id")
+	}
+	if err := json.Unmarshal(msg.Payload, &r.Body); err != nil {
+		return r, hub.Errorf(hub.EINVALID, "reply body is not JSON: %v", err)
+	}
+	if !hub.ValidID(r.Body.SubmissionID) {
+		return r, hub.Errorf(hub.EINVALID, "reply without a valid submissionId")
+	}
+	switch typ {
+	case hub.ReplyAccept, hub.ReplyMailbox:
+	case hub.ReplyReject:
+		if r.Body.Reason == nil || r.Body.Reason.Message == "" {
+			return r, hub.Errorf(hub.EINVALID, "reject without a reason")
+		}
+	case hub.ReplyStatus:
+		switch r.Body.Status {
+		case hub.StatusReceived, hub.StatusProcessing, hub.StatusActionRequired, hub.StatusCompleted:
+		default:
+			return r, hub.Errorf(hub.EINVALID, "unknown status %q", r.Body.Status)
+		}
+	default:
+		return r, hub.Errorf(hub.EINVALID, "unknown reply type %q", typ)
+	}
+	return r, nil
+}

@@ -1,0 +1,307 @@
+// Package pipeline is the submission pipeline: it checks what vendors send,
+// maps it for its destination, stores it with its outbox message in one
+// transaction, applies the Fachverfahren's replies exactly once, and sweeps
+// expired and unacknowledged submissions.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// Validator checks form data against a destination's JSON Schema. Errors
+// are *hub.Error with the offending field's JSON Pointer in Field.
+type Validator interface {
+	Validate(ctx context.Context, schema json.RawMessage, data []byte) error
+}
+
+// Mapper turns form data into what a destination reads, with the named
+// mapping; it returns the output and its media type.
+type Mapper interface {
+	Map(ctx context.Context, name, version string, data []byte) (out []byte, contentType string, err error)
+}
+
+// Config holds the pipeline's limits.
+type Config struct {
+	// ExpireAfter is how long a submission may stay incomplete. Default 24 h.
+	ExpireAfter time.Duration
+	// MaxAttachmentSize bounds one attachment. Default 20 MiB.
+	MaxAttachmentSize int64
+	// MaxAttachments bounds how many attachments one submission announces.
+	MaxAttachments int
+	// MaxDataSize bounds the form data. Default 2 MiB.
+	MaxDataSize int
+}
+
+func (c *Config) defaults() {
+	if c.ExpireAfter <= 0 {
+		c.ExpireAfter = 24 * time.Hour
+	}
+	if c.MaxAttachmentSize <= 0 {
+		c.MaxAttachmentSize = 20 << 20
+	}
+	if c.MaxAttachments <= 0 {
+		c.MaxAttachments = 50
+	}
+	if c.MaxDataSize <= 0 {
+		c.MaxDataSize = 2 << 20
+	}
+}
+
+// Service is the vendor-facing side of the pipeline.
+type Service struct {
+	store     *sqlstore.SubmissionStore
+	validator Validator
+	mapper    Mapper
+	cfg       Config
+	now       hub.Clock
+}
+
+// NewService returns the pipeline service.
+func NewService(store *sqlstore.SubmissionStore, v Validator, m Mapper, now hub.Clock, cfg Config) *Service {
+	cfg.defaults()
+	return &Service{store: store, validator: v, mapper: m, cfg: cfg, now: now}
+}
+
+// Config returns the effective limits.
+func (s *Service) Config() Config { return s.cfg }
+
+// Routes finds the destinations responsible for a service in an area.
+func (s *Service) Routes(ctx context.Context, p *hub.Principal, leikaKey, ars string) ([]hub.Route, error) {
+	if !hub.ValidLeikaKey(leikaKey) {
+		return nil, hub.FieldError("leikaKey", "must be a LeiKa key: 99 and 12 digits")
+	}
+	if !hub.ValidARS(ars) {
+		return nil, hub.FieldError("ars", "must be a 12-digit regional key (ARS)")
+	}
+	if !p.InRegion(ars) {
+		return nil, &hub.Error{Code: hub.EFORBIDDEN, Kind: "region_not_allowed", Field: "ars",
+			Message: "Your client may not route submissions to this area."}
+	}
+	return s.store.FindRoutes(ctx, p.TenantID, leikaKey, ars)
+}
+
+// CreateRequest is what a vendor sends to create a submission.
+type CreateRequest struct {
+	DestinationID        string          `json:"destinationId"`
+	ServiceType          hub.ServiceType `json:"serviceType"`
+	AnnouncedAttachments []string        `json:"announcedAttachments"`
+}
+
+// Create stores a new incomplete submission. idemKey makes retries safe;
+// created is false when an earlier identical request is answered again.
+func (s *Service) Create(ctx context.Context, p *hub.Principal, req CreateRequest, idemKey string) (sub *hub.Submission, created bool, err error) {
+	if err := s.checkCreate(req); err != nil {
+		return nil, false, err
+	}
+	dest, err := s.store.FindDestination(ctx, p.TenantID, req.DestinationID)
+	if err != nil {
+		return nil, false, err
+	}
+	svc, ok := dest.Service(req.ServiceType.Identifier)
+	if !ok {
+		return nil, false, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "service_not_offered", Field: "serviceType.identifier",
+			Message: "The destination does not accept this service."}
+	}
+	canonical, _ := json.Marshal(req)
+	sub = &hub.Submission{
+		TenantID: p.TenantID, ClientID: p.ClientID, DestinationID: dest.ID,
+		ServiceType:          hub.ServiceType{Identifier: svc.LeikaKey, Name: svc.Name},
+		AnnouncedAttachments: req.AnnouncedAttachments, ExpiresAt: s.now().Add(s.cfg.ExpireAfter),
+	}
+	if sub.AnnouncedAttachments == nil {
+		sub.AnnouncedAttachments = []string{}
+	}
+	created, err = s.store.CreateSubmission(ctx, sub, idemKey, hashOf(canonical))
+	return sub, created, err
+}
+
+func (s *Service) checkCreate(req CreateRequest) error {
+	if !hub.ValidID(req.DestinationID) {
+		return hub.FieldError("destinationId", "must be a UUID")
+	}
+	if !hub.ValidLeikaKey(req.ServiceType.Identifier) {
+		return hub.FieldError("serviceType.identifier", "must be a LeiKa key: 99 and 12 digits")
+	}
+	if len(req.AnnouncedAttachments) > s.cfg.MaxAttachments {
+		return hub.FieldError("announcedAttachments", "at most %d attachments", s.cfg.MaxAttachments)
+	}
+	seen := map[string]bool{}
+	for _, id := range req.AnnouncedAttachments {
+		if !hub.ValidID(id) || seen[id] {
+			return hub.FieldError("announcedAttachments", "must be distinct UUIDs")
+		}
+		seen[id] = true
+	}
+	return nil
+}
+
+// Get returns a submission owned by the caller.
+func (s *Service) Get(ctx context.Context, p *hub.Principal, id string) (*hub.Submission, error) {
+	if !hub.ValidID(id) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "No such submission."}
+	}
+	return s.store.FindSubmission(ctx, p.TenantID, p.ClientID, id)
+}
+
+// Upload stores an announced attachment, streamed from body, up to the
+// size limit. wantSHA256, if not nil, must match the content.
+func (s *Service) Upload(ctx context.Context, p *hub.Principal, subID, attID, mimeType, filename string, body io.Reader, wantSHA256 []byte) (*hub.Attachment, error) {
+	if _, err := s.Get(ctx, p, subID); err != nil {
+		return nil, err
+	}
+	if !hub.ValidID(attID) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "attachment_not_announced", Message: "No such attachment."}
+	}
+	if mimeType == "" {
+		return nil, hub.FieldError("Content-Type", "the attachment's media type is required")
+	}
+	content, err := io.ReadAll(io.LimitReader(body, s.cfg.MaxAttachmentSize+1))
+	if err != nil {
+		return nil, &hub.Error{Code: hub.EINVALID, Kind: "upload_incomplete", Message: "The upload was interrupted.", Err: err}
+	}
+	if int64(len(content)) > s.cfg.MaxAttachmentSize {
+		return nil, tooLarge(s.cfg.MaxAttachmentSize)
+	}
+	sum := sha256.Sum256(content)
+	if wantSHA256 != nil && !bytes.Equal(sum[:], wantSHA256) {
+		return nil, &hub.Error{Code: hub.EINVALID, Kind: "checksum_mismatch", Field: "Repr-Digest",
+			Message: "The attachment's SHA-256 does not match the declared digest."}
+	}
+	a := &hub.Attachment{ID: attID, Filename: filename, MimeType: mimeType, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
+	if err := s.store.PutAttachment(ctx, p.TenantID, p.ClientID, subID, a, content); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func tooLarge(limit int64) error {
+	return &hub.Error{Code: hub.ETOOLARGE, Kind: "attachment_too_large",
+		Message: fmt.Sprintf("An attachment may have at most %d bytes.", limit)}
+}
+
+// SubmitRequest is the body of a submit: form data, or, in sealed mode, a
+// JWE for the destination's key that the hub passes on unread.
+type SubmitRequest struct {
+	Data          json.RawMessage `json:"data,omitempty"`
+	EncryptedData string          `json:"encryptedData,omitempty"`
+}
+
+// Submit checks the data against the destination's schema, maps it, and
+// marks the submission submitted with its message in the outbox.
+func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req SubmitRequest) (*hub.Submission, error) {
+	sub, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	dest, err := s.store.FindDestination(ctx, p.TenantID, sub.DestinationID)
+	if err != nil {
+		return nil, err
+	}
+	svc, _ := dest.Service(sub.ServiceType.Identifier)
+	canonical, _ := json.Marshal(req)
+	in := sqlstore.Submitted{DataHash: hashOf(canonical)}
+	switch {
+	case req.EncryptedData != "" && len(req.Data) > 0:
+		return nil, hub.FieldError("data", "send either data or encryptedData, not both")
+	case req.EncryptedData != "":
+		if len(dest.EncryptionKey) == 0 {
+			return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "encryption_not_supported", Field: "encryptedData",
+				Message: "This destination has no public key; send data instead."}
+		}
+		if !isCompactJWE(req.EncryptedData) {
+			return nil, hub.FieldError("encryptedData", "must be a JWE in compact serialisation")
+		}
+		in.Data, in.ContentType = []byte(req.EncryptedData), "application/jose"
+	default:
+		if len(req.Data) == 0 || bytes.Equal(req.Data, []byte("null")) {
+			return nil, hub.FieldError("data", "the form data is required")
+		}
+		if len(req.Data) > s.cfg.MaxDataSize {
+			return nil, &hub.Error{Code: hub.ETOOLARGE, Kind: "data_too_large", Field: "data", Message: "The form data is too large."}
+		}
+		if in.Data, in.ContentType, err = s.prepare(ctx, p, sub, svc, req.Data); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.MarkSubmitted(ctx, p.TenantID, p.ClientID, id, in)
+}
+
+// prepare validates and maps form data. A mapping failure is recorded on
+// the case timeline; the submission stays incomplete and is not forwarded.
+func (s *Service) prepare(ctx context.Context, p *hub.Principal, sub *hub.Submission, svc *hub.DestinationService, data []byte) ([]byte, string, error) {
+	if err := s.validator.Validate(ctx, svc.Schema, data); err != nil {
+		return nil, "", asDataInvalid(err)
+	}
+	if svc.MappingName == "" {
+		return data, "application/json", nil
+	}
+	out, ct, err := s.mapper.Map(ctx, svc.MappingName, svc.MappingVersion, data)
+	if err != nil {
+		field := ""
+		var he *hub.Error
+		if errors.As(err, &he) {
+			field = he.Field
+		}
+		if rerr := s.store.RecordEvent(ctx, &hub.Event{TenantID: p.TenantID, CaseID: sub.CaseID, SubmissionID: sub.ID,
+			Type: hub.EventSubmissionMappingFailed, Actor: "hub",
+			Data: mustJSON(map[string]any{"mapping": svc.MappingName, "version": svc.MappingVersion, "field": field})}); rerr != nil {
+			return nil, "", rerr
+		}
+		return nil, "", &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "mapping_failed", Field: field,
+			Message: "The data could not be mapped for its destination: " + hub.ErrorMessage(err), Err: err}
+	}
+	return out, ct, nil
+}
+
+func asDataInvalid(err error) error {
+	var he *hub.Error
+	if errors.As(err, &he) && he.Code != hub.EINTERNAL {
+		return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "data_invalid", Field: he.Field, Message: he.Message, Err: err}
+	}
+	return err
+}
+
+// Events lists a case's timeline for the vendor that owns it.
+func (s *Service) Events(ctx context.Context, p *hub.Principal, caseID string, afterSeq, limit int) ([]hub.Event, error) {
+	if !hub.ValidID(caseID) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
+	}
+	return s.store.ListEvents(ctx, p.TenantID, p.ClientID, caseID, afterSeq, limit)
+}
+
+func hashOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// isCompactJWE reports whether s has the five base64url parts of a JWE.
+func isCompactJWE(s string) bool {
+	parts := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			parts++
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return parts == 4
+}

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// Sweeper expires unfinished submissions and redelivers forwarded ones
+// whose receipt is overdue.
+type Sweeper struct {
+	Store *sqlstore.SubmissionStore
+	Now   hub.Clock
+	// Logger receives what the sweeper did.
+	Logger *slog.Logger
+	// Interval between sweeps. Default 10 s.
+	Interval time.Duration
+	// ReceiptTimeout is how long a forwarded submission waits for accept
+	// or reject before it is sent again. Default 10 min.
+	ReceiptTimeout time.Duration
+	// MaxDeliveries bounds the deliveries of one submission. Default 10.
+	MaxDeliveries int
+}
+
+// Run sweeps until ctx ends.
+func (s *Sweeper) Run(ctx context.Context) {
+	if s.Interval <= 0 {
+		s.Interval = 10 * time.Second
+	}
+	t := time.NewTicker(s.Interval)
+	defer t.Stop()
+	for {
+		s.SweepOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SweepOnce runs one sweep of each kind.
+func (s *Sweeper) SweepOnce(ctx context.Context) {
+	if s.ReceiptTimeout <= 0 {
+		s.ReceiptTimeout = 10 * time.Minute
+	}
+	if s.MaxDeliveries <= 0 {
+		s.MaxDeliveries = 10
+	}
+	if n, err := s.Store.ExpireDue(ctx, 500); err != nil {
+		s.Logger.Warn("expiring submissions failed", "error", err)
+	} else if n > 0 {
+		s.Logger.Info("expired submissions", "count", n)
+	}
+	if n, err := s.Store.RedeliverDue(ctx, s.Now().Add(-s.ReceiptTimeout), s.MaxDeliveries, 500); err != nil {
+		s.Logger.Warn("redelivering submissions failed", "error", err)
+	} else if n > 0 {
+		s.Logger.Info("redelivered submissions without receipt", "count", n)
+	}
+}

@@ -1,0 +1,74 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/amthub/amthub/hub"
+)
+
+// appendEvent adds an event to its case's timeline inside tx, numbering it
+// after the case's last event and signing it when a signer is set.
+func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event) error {
+	e.ID, e.CreatedAt = hub.NewID(), s.db.Now()
+	if err := tx.QueryRowContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1`,
+		e.CaseID).Scan(&e.Seq); err != nil {
+		return fmt.Errorf("number event of case %s: %w", e.CaseID, err)
+	}
+	if len(e.Data) == 0 {
+		e.Data = []byte("{}")
+	}
+	if s.Sign != nil {
+		tok, err := s.Sign(e)
+		if err != nil {
+			return fmt.Errorf("sign event: %w", err)
+		}
+		e.Token = tok
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO case_events (id, tenant_id, case_id, seq, type, submission_id, actor, data, token, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		e.ID, e.TenantID, e.CaseID, e.Seq, e.Type, nullString(e.SubmissionID), e.Actor, string(e.Data),
+		nullString(e.Token), e.CreatedAt); err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	return nil
+}
+
+// ListEvents returns up to limit events of a case after seq afterSeq, for
+// the client that owns the case. Another client's case is not found.
+func (s *SubmissionStore) ListEvents(ctx context.Context, tenantID, clientID, caseID string, afterSeq, limit int) ([]hub.Event, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE tenant_id = $1 AND client_id = $2 AND id = $3`,
+		tenantID, clientID, caseID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("find case: %w", err)
+	}
+	if n == 0 {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, seq, type, submission_id, actor, data, token, created_at FROM case_events
+		WHERE case_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, caseID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	var out []hub.Event
+	for rows.Next() {
+		e := hub.Event{TenantID: tenantID, CaseID: caseID}
+		var sub, tok *string
+		var data string
+		if err := rows.Scan(&e.ID, &e.Seq, &e.Type, &sub, &e.Actor, &data, &tok, &e.CreatedAt); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		e.SubmissionID, e.Token, e.Data = deref(sub), deref(tok), []byte(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RecordEvent appends an event that changes no state, in its own
+// transaction.
+func (s *SubmissionStore) RecordEvent(ctx context.Context, e *hub.Event) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return s.appendEvent(ctx, tx, e) })
+}

@@ -1,0 +1,183 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+)
+
+// CreateSubmission stores a new incomplete submission with its case and
+// the submission.created event. With an idempotency key already used by the
+// same client for the same request, it returns the earlier submission and
+// created=false; for a different request, EUNPROCESSABLE.
+func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submission, idemKey, requestHash string) (created bool, err error) {
+	if idemKey != "" {
+		prev, err := s.findByIdempotencyKey(ctx, sub.TenantID, sub.ClientID, idemKey, requestHash)
+		if err != nil || prev != nil {
+			if prev != nil {
+				*sub = *prev
+			}
+			return false, err
+		}
+	}
+	now := s.db.Now()
+	sub.ID, sub.CaseID, sub.State, sub.CreatedAt = hub.NewID(), hub.NewID(), hub.StateIncomplete, now
+	announced, _ := json.Marshal(sub.AnnouncedAttachments)
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		if err := insertCase(ctx, tx, sub); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO submissions (id, tenant_id, case_id, client_id, destination_id, leika_key, service_name,
+				state, announced, idempotency_key, request_hash, expires_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			sub.ID, sub.TenantID, sub.CaseID, sub.ClientID, sub.DestinationID, sub.ServiceType.Identifier,
+			sub.ServiceType.Name, sub.State, string(announced), nullString(idemKey), requestHash, sub.ExpiresAt, now); err != nil {
+			return fmt.Errorf("insert submission: %w", err)
+		}
+		return s.appendEvent(ctx, tx, &hub.Event{TenantID: sub.TenantID, CaseID: sub.CaseID, SubmissionID: sub.ID,
+			Type: hub.EventSubmissionCreated, Actor: sub.ClientID,
+			Data: mustJSON(map[string]any{"destinationId": sub.DestinationID, "serviceType": sub.ServiceType,
+				"announcedAttachments": sub.AnnouncedAttachments})})
+	})
+	if hub.IsCode(err, hub.ECONFLICT) && idemKey != "" {
+		// A concurrent request with the same key won the race.
+		prev, err := s.findByIdempotencyKey(ctx, sub.TenantID, sub.ClientID, idemKey, requestHash)
+		if err == nil && prev != nil {
+			*sub = *prev
+		}
+		return false, err
+	}
+	return err == nil, err
+}
+
+func (s *SubmissionStore) findByIdempotencyKey(ctx context.Context, tenantID, clientID, key, hash string) (*hub.Submission, error) {
+	var id, prevHash string
+	err := s.db.QueryRowContext(ctx, `SELECT id, request_hash FROM submissions WHERE tenant_id = $1 AND client_id = $2 AND idempotency_key = $3`,
+		tenantID, clientID, key).Scan(&id, &prevHash)
+	if ErrNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up idempotency key: %w", err)
+	}
+	if prevHash != hash {
+		return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "idempotency_key_reused", Field: "Idempotency-Key",
+			Message: "This Idempotency-Key was used before for a different request."}
+	}
+	return s.FindSubmission(ctx, tenantID, clientID, id)
+}
+
+// caseNumberAlphabet is Crockford's base32: no I, L, O, U to misread.
+const caseNumberAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newCaseNumber returns a short, human-readable case number such as
+// "2026-7KQ4-M9XD": the year and 40 random bits, so numbers reveal nothing
+// about volume and need no counter.
+func newCaseNumber(now time.Time) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	out := make([]byte, 0, 14)
+	out = fmt.Appendf(out, "%d-", now.Year())
+	for i := 0; i < 8; i++ {
+		if i == 4 {
+			out = append(out, '-')
+		}
+		out = append(out, caseNumberAlphabet[b[i]&31])
+	}
+	return string(out)
+}
+
+func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+	for attempt := 0; ; attempt++ {
+		sub.CaseNumber = newCaseNumber(sub.CreatedAt)
+		// A savepoint lets a (very unlikely) duplicate number be retried
+		// without aborting the transaction on PostgreSQL.
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT case_number`); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO cases (id, tenant_id, case_number, client_id, destination_id, leika_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, sub.DestinationID, sub.ServiceType.Identifier, sub.CreatedAt)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT case_number`)
+			return err
+		}
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT case_number`); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w", rerr)
+		}
+		if err = Translate(err); !hub.IsCode(err, hub.ECONFLICT) || attempt == 4 {
+			return fmt.Errorf("insert case: %w", err)
+		}
+	}
+}
+
+// FindSubmission returns a submission owned by clientID. Another client's
+// or tenant's submission is not found (404, never 403).
+func (s *SubmissionStore) FindSubmission(ctx context.Context, tenantID, clientID, id string) (*hub.Submission, error) {
+	return findSubmission(ctx, s.db, tenantID, clientID, id, false)
+}
+
+
+func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, withData bool) (*hub.Submission, error) {
+	sub := &hub.Submission{ID: id, TenantID: tenantID, ClientID: clientID}
+	var announced string
+	var contentType *string
+	var data []byte
+	var submittedAt nullTime
+	err := q.QueryRowContext(ctx, `
+		SELECT s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state, s.announced,
+			s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries, `+ifData(withData)+`
+		FROM submissions s JOIN cases c ON c.id = s.case_id
+		WHERE s.tenant_id = $1 AND s.client_id = $2 AND s.id = $3`, tenantID, clientID, id).Scan(
+		&sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name, &sub.State,
+		&announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries, &data)
+	if ErrNoRows(err) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "No such submission."}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find submission: %w", err)
+	}
+	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
+	sub.ContentType, sub.Data = deref(contentType), data
+	if submittedAt.Valid {
+		sub.SubmittedAt = &submittedAt.Time
+	}
+	rows, err := q.QueryContext(ctx, `
+		SELECT attachment_id, filename, mime_type, size, sha256, created_at FROM attachments
+		WHERE submission_id = $1 ORDER BY attachment_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("find attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a hub.Attachment
+		var filename *string
+		if err := rows.Scan(&a.ID, &filename, &a.MimeType, &a.Size, &a.SHA256, &a.CreatedAt); err != nil {
+			return nil, fmt.Errorf("scan attachment: %w", err)
+		}
+		a.Filename = deref(filename)
+		sub.Attachments = append(sub.Attachments, a)
+	}
+	return sub, rows.Err()
+}
+
+func ifData(with bool) string {
+	if with {
+		return "s.data"
+	}
+	return "NULL"
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("sqlstore: encode event data: %v", err)) // only our own types reach here
+	}
+	return b
+}

@@ -1,0 +1,177 @@
+package hub
+
+import (
+	"encoding/json"
+	"regexp"
+	"time"
+)
+
+// Submission states, as in FIT-Connect.
+const (
+	StateIncomplete = "incomplete" // created, attachments may still be uploaded
+	StateSubmitted  = "submitted"  // data complete and accepted by the hub
+	StateForwarded  = "forwarded"  // the broker confirmed the message to the Fachverfahren
+	StateAccepted   = "accepted"   // the Fachverfahren took it
+	StateRejected   = "rejected"   // the Fachverfahren refused it
+	StateExpired    = "expired"    // never submitted within its time
+)
+
+// Case event types (dot-separated, past tense; see DESIGN.md).
+const (
+	EventSubmissionCreated       = "submission.created"
+	EventSubmissionSubmitted     = "submission.submitted"
+	EventSubmissionMappingFailed = "submission.mapping_failed"
+	EventSubmissionForwarded     = "submission.forwarded"
+	EventSubmissionRedelivered   = "submission.redelivered"
+	EventSubmissionAccepted      = "submission.accepted"
+	EventSubmissionRejected      = "submission.rejected"
+	EventSubmissionExpired       = "submission.expired"
+	EventStatusPrefix            = "status." // + received, processing, action_required, completed
+	EventMailboxReceived         = "mailbox.received"
+)
+
+var (
+	leikaPattern = regexp.MustCompile(`^99\d{12}$`)
+	arsPattern   = regexp.MustCompile(`^\d{12}$`)
+)
+
+// ValidLeikaKey reports whether s is a LeiKa service key (99 + 12 digits).
+func ValidLeikaKey(s string) bool { return leikaPattern.MatchString(s) }
+
+// ValidARS reports whether s is a 12-digit regional key.
+func ValidARS(s string) bool { return arsPattern.MatchString(s) }
+
+// Contact is how to reach an authority or destination.
+type Contact struct {
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+// Destination is a receiving Fachverfahren.
+type Destination struct {
+	ID            string
+	TenantID      string
+	Name          string
+	Contact       Contact
+	EncryptionKey json.RawMessage // public JWK for sealed submissions, optional
+	Services      []DestinationService
+	CreatedAt     time.Time
+}
+
+// DestinationService is a service a destination accepts.
+type DestinationService struct {
+	LeikaKey        string
+	Name            string
+	SchemaURI       string          // the URI vendors see
+	Schema          json.RawMessage // JSON Schema 2020-12 of the form data
+	MappingName     string          // empty: data passes unchanged
+	MappingVersion  string
+	PaymentRequired bool
+}
+
+// Service returns the destination's entry for leikaKey.
+func (d *Destination) Service(leikaKey string) (*DestinationService, bool) {
+	for i := range d.Services {
+		if d.Services[i].LeikaKey == leikaKey {
+			return &d.Services[i], true
+		}
+	}
+	return nil, false
+}
+
+// Area is a state, district or municipality, keyed by ARS.
+type Area struct {
+	ARS      string
+	Name     string
+	Level    string // land, kreis, gemeinde
+	Postcode string
+}
+
+// Responsibility says that destination serves leikaKey in every area whose
+// ARS starts with ARSPrefix.
+type Responsibility struct {
+	LeikaKey      string
+	ARSPrefix     string
+	DestinationID string
+}
+
+// Route is a destination found for a service and an area.
+type Route struct {
+	Destination *Destination
+	Service     *DestinationService
+}
+
+// Submission is one application sent by a vendor for a case.
+type Submission struct {
+	ID            string
+	TenantID      string
+	CaseID        string
+	CaseNumber    string
+	ClientID      string // the vendor that owns it
+	DestinationID string
+	ServiceType   ServiceType
+	State         string
+	// AnnouncedAttachments are the attachment ids the vendor announced.
+	AnnouncedAttachments []string
+	Attachments          []Attachment // uploaded so far (metadata only)
+	ContentType          string
+	Data                 []byte
+	ExpiresAt            time.Time
+	CreatedAt            time.Time
+	SubmittedAt          *time.Time
+	Deliveries           int
+}
+
+// Attachment is an uploaded file of a submission.
+type Attachment struct {
+	ID        string
+	Filename  string
+	MimeType  string
+	Size      int64
+	SHA256    string // hex
+	CreatedAt time.Time
+}
+
+// Missing returns the announced attachments not uploaded yet.
+func (s *Submission) Missing() []string {
+	have := map[string]bool{}
+	for _, a := range s.Attachments {
+		have[a.ID] = true
+	}
+	var out []string
+	for _, id := range s.AnnouncedAttachments {
+		if !have[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// CanTransition reports whether a submission may move from one state to
+// another. Accept and reject may arrive before the forward confirmation.
+func CanTransition(from, to string) bool {
+	switch to {
+	case StateSubmitted, StateExpired:
+		return from == StateIncomplete
+	case StateForwarded:
+		return from == StateSubmitted
+	case StateAccepted, StateRejected:
+		return from == StateSubmitted || from == StateForwarded
+	}
+	return false
+}
+
+// Event is one immutable entry of a case timeline.
+type Event struct {
+	ID           string
+	TenantID     string
+	CaseID       string
+	Seq          int
+	Type         string
+	SubmissionID string
+	Actor        string // who caused it: a client id, "hub", or "fachverfahren:<destination>"
+	Data         json.RawMessage
+	Token        string // the signed Security Event Token, when signing is configured
+	CreatedAt    time.Time
+}
