@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/go-jose/go-jose/v3"
 
@@ -17,12 +19,26 @@ import (
 type ClientService struct {
 	db       *sqlstore.DB
 	audience string
+
+	mu     sync.Mutex
+	recent map[string]cachedClient // lookups of the last few seconds
 }
+
+type cachedClient struct {
+	c   *Client
+	exp time.Time
+}
+
+// clientTTL is how long a looked-up client is reused by the token
+// endpoint. Changes made through this process apply at once; a secret
+// rotated or a client disabled by another hub process applies here within
+// this time.
+const clientTTL = 2 * time.Second
 
 // NewClientService returns a ClientService on db; defaultAudience is the
 // audience of clients created without one (Config.Audience).
 func NewClientService(db *sqlstore.DB, defaultAudience string) *ClientService {
-	return &ClientService{db: db, audience: defaultAudience}
+	return &ClientService{db: db, audience: defaultAudience, recent: map[string]cachedClient{}}
 }
 
 // Create registers a client for tenantID. It returns the client and, for
@@ -100,6 +116,13 @@ func (s *ClientService) Get(ctx context.Context, tenantID, clientID string) (*Cl
 
 // lookup returns an enabled client by id, of any tenant: fosite's view.
 func (s *ClientService) lookup(ctx context.Context, clientID string) (*Client, error) {
+	now := time.Now()
+	s.mu.Lock()
+	hit, ok := s.recent[clientID]
+	s.mu.Unlock()
+	if ok && now.Before(hit.exp) {
+		return hit.c, nil
+	}
 	cs, err := s.find(ctx, ` WHERE id = $1 AND disabled_at IS NULL`, clientID)
 	if err != nil {
 		return nil, err
@@ -107,7 +130,19 @@ func (s *ClientService) lookup(ctx context.Context, clientID string) (*Client, e
 	if len(cs) == 0 {
 		return nil, hub.Errorf(hub.ENOTFOUND, "Client not found.")
 	}
+	s.mu.Lock()
+	if len(s.recent) > 10_000 {
+		clear(s.recent)
+	}
+	s.recent[clientID] = cachedClient{c: cs[0], exp: now.Add(clientTTL)}
+	s.mu.Unlock()
 	return cs[0], nil
+}
+
+func (s *ClientService) forget(clientID string) {
+	s.mu.Lock()
+	delete(s.recent, clientID)
+	s.mu.Unlock()
 }
 
 // RotateSecret replaces a client's secret and returns the new one, shown
@@ -129,6 +164,7 @@ func (s *ClientService) RotateSecret(ctx context.Context, tenantID, clientID str
 
 func (s *ClientService) setSecret(ctx context.Context, tenantID, clientID, secret string) error {
 	h, _ := secretHasher{}.Hash(ctx, []byte(secret))
+	defer s.forget(clientID)
 	res, err := s.db.ExecContext(ctx, `UPDATE oauth_clients SET secret_hash = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
 		h, s.db.Now(), tenantID, clientID)
 	if err != nil {
@@ -144,6 +180,7 @@ func (s *ClientService) setSecret(ctx context.Context, tenantID, clientID, secre
 // refresh tokens stop working. Disabling twice is not an error.
 func (s *ClientService) Disable(ctx context.Context, tenantID, clientID string) error {
 	now := s.db.Now()
+	defer s.forget(clientID)
 	res, err := s.db.ExecContext(ctx, `UPDATE oauth_clients SET disabled_at = COALESCE(disabled_at, $1), updated_at = $1
 		WHERE tenant_id = $2 AND id = $3`, now, tenantID, clientID)
 	if err != nil {

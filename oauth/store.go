@@ -37,6 +37,7 @@ type Store struct {
 	db      *sqlstore.DB
 	clients *ClientService
 	cache   Cache
+	batch   groupCommit
 }
 
 // NewStore returns fosite's storage on db.

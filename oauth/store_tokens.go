@@ -135,9 +135,11 @@ func (s *Store) CreateAccessTokenSession(ctx context.Context, signature string, 
 	if sess, ok := req.GetSession().(*Session); ok {
 		jti = sess.AccessTokenID
 	}
-	return s.exec(ctx, "store access token", `INSERT INTO oauth_access_tokens (signature, tenant_id, request_id, client_id, jti, expires_at, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, signature, tenantOf(req), req.GetID(), req.GetClient().GetID(), jti,
-		s.expiry(req, fosite.AccessToken, time.Hour), data)
+	args := []any{signature, tenantOf(req), req.GetID(), req.GetClient().GetID(), jti, s.expiry(req, fosite.AccessToken, time.Hour), data}
+	if _, inTx := ctx.Value(txKey{}).(*sql.Tx); !inTx {
+		return s.insertAccessBatched(ctx, args...)
+	}
+	return s.exec(ctx, "store access token", insertAccess, args...)
 }
 
 // GetAccessTokenSession returns the request of an access token that is
