@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -27,6 +28,9 @@ type Client struct {
 	fanOut bool
 	closer func() error
 	tries  *redeliveries
+
+	readyOnce sync.Once
+	ready     chan struct{}
 }
 
 // New returns a Client on any Watermill publisher and subscriber that use
@@ -49,6 +53,7 @@ func New(cfg Config, pub message.Publisher, sub message.Subscriber, logger *slog
 		logger: logger.With("destination", cfg.DestinationID),
 		fanOut: isFanOut(sub),
 		tries:  newRedeliveries(),
+		ready:  make(chan struct{}),
 	}, nil
 }
 
@@ -60,6 +65,11 @@ func isFanOut(sub message.Subscriber) bool {
 	}
 	return false
 }
+
+// Subscribed is closed once Consume has subscribed to the queue. On the
+// in-process bus, a submission published before that finds no consumer
+// and is gone until the hub publishes it again.
+func (c *Client) Subscribed() <-chan struct{} { return c.ready }
 
 // DestinationID is the destination the client serves.
 func (c *Client) DestinationID() string { return c.cfg.DestinationID }
@@ -92,18 +102,9 @@ func DialAMQPConfig(ctx context.Context, url string, cfg Config, logger *slog.Lo
 	if err := checkQueue(ctx, url, bus.DestinationQueue(cfg.DestinationID)); err != nil {
 		return nil, err
 	}
-	wlog := watermill.NewSlogLogger(logger)
-	pc := amqpConfig(url)
-	pc.Publish.ConfirmDelivery = true
-	pc.Publish.ChannelPoolSize = 4
-	pub, err := wamqp.NewPublisher(pc, wlog)
+	pub, sub, err := AMQPPubSub(url, logger)
 	if err != nil {
-		return nil, fmt.Errorf("fachverfahren: amqp publisher: %w", err)
-	}
-	sub, err := wamqp.NewSubscriber(amqpConfig(url), wlog)
-	if err != nil {
-		pub.Close()
-		return nil, fmt.Errorf("fachverfahren: amqp subscriber: %w", err)
+		return nil, err
 	}
 	c, err := New(cfg, pub, sub, logger)
 	if err != nil {
@@ -113,6 +114,30 @@ func DialAMQPConfig(ctx context.Context, url string, cfg Config, logger *slog.Lo
 	}
 	c.closer = func() error { return errors.Join(sub.Close(), pub.Close()) }
 	return c, nil
+}
+
+// AMQPPubSub returns a Watermill publisher and subscriber on RabbitMQ in
+// the hub's addressing, for a Fachverfahren's own broker user: publishes
+// wait for the broker's confirm, and nothing is declared. New (or the
+// simulator) takes them; the caller closes both.
+func AMQPPubSub(url string, logger *slog.Logger) (*wamqp.Publisher, *wamqp.Subscriber, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	wlog := watermill.NewSlogLogger(logger)
+	pc := amqpConfig(url)
+	pc.Publish.ConfirmDelivery = true
+	pc.Publish.ChannelPoolSize = 4
+	pub, err := wamqp.NewPublisher(pc, wlog)
+	if err != nil {
+		return nil, nil, fmt.Errorf("fachverfahren: amqp publisher: %w", err)
+	}
+	sub, err := wamqp.NewSubscriber(amqpConfig(url), wlog)
+	if err != nil {
+		pub.Close()
+		return nil, nil, fmt.Errorf("fachverfahren: amqp subscriber: %w", err)
+	}
+	return pub, sub, nil
 }
 
 // amqpConfig is the Watermill configuration for the hub's addressing:
@@ -125,7 +150,8 @@ func amqpConfig(url string) wamqp.Config {
 		Exchange: wamqp.ExchangeConfig{
 			GenerateName: func(topic string) string { ex, _ := bus.SplitTopic(topic); return ex },
 		},
-		Queue: wamqp.QueueConfig{GenerateName: wamqp.GenerateQueueNameTopicName, Durable: true},
+		Queue:     wamqp.QueueConfig{GenerateName: wamqp.GenerateQueueNameTopicName, Durable: true},
+		QueueBind: wamqp.QueueBindConfig{GenerateRoutingKey: func(string) string { return "" }},
 		Publish: wamqp.PublishConfig{
 			GenerateRoutingKey: func(topic string) string { _, key := bus.SplitTopic(topic); return key },
 		},

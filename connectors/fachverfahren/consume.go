@@ -68,6 +68,7 @@ func (c *Client) Consume(ctx context.Context, handler Handler) error {
 		}
 		chans[i] = ch
 	}
+	c.readyOnce.Do(func() { close(c.ready) })
 	var wg sync.WaitGroup
 	for w := 0; w < c.cfg.Concurrency; w++ {
 		ch := chans[w%n]

@@ -137,8 +137,10 @@ func (r Reply) Validate() error {
 		problem = "id missing"
 	case r.Tenant == "":
 		problem = "tenant missing"
-	case r.Body.SubmissionID == "" || r.Body.CaseID == "":
-		problem = "submission or case id missing"
+	case !hub.ValidID(r.Body.SubmissionID):
+		problem = "submission id is not a UUID"
+	case r.Body.CaseID == "":
+		problem = "case id missing"
 	case r.Time.IsZero():
 		problem = "time missing"
 	}
@@ -155,8 +157,8 @@ func (r Reply) validateType() string {
 	switch r.Type {
 	case hub.ReplyAccept:
 	case hub.ReplyReject:
-		if r.Body.Reason == nil || r.Body.Reason.Code == "" {
-			return "reason code missing"
+		if r.Body.Reason == nil || r.Body.Reason.Code == "" || r.Body.Reason.Message == "" {
+			return "reason code or message missing"
 		}
 	case hub.ReplyStatus:
 		if !ValidStatus(r.Body.Status) {
