@@ -1,0 +1,319 @@
+package sqlstore_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+const leika = "99050012104000"
+
+type fixture struct {
+	db     *sqlstore.DB
+	store  *sqlstore.SubmissionStore
+	tenant string
+	dest   *hub.Destination
+}
+
+func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{db: db, store: sqlstore.NewSubmissionStore(db), tenant: hubtest.MustTenant(t, db)}
+	f.dest = &hub.Destination{TenantID: f.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
+		Services: []hub.DestinationService{{LeikaKey: leika, Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
+	if err := f.store.CreateDestination(ctx, f.dest); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.UpsertAreas(ctx, f.tenant, []hub.Area{{ARS: "145110000000", Name: "Chemnitz", Level: "gemeinde"},
+		{ARS: "146120000000", Name: "Dresden", Level: "gemeinde"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.AddResponsibility(ctx, f.tenant, hub.Responsibility{LeikaKey: leika, ARSPrefix: "145110000000", DestinationID: f.dest.ID}); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) create(t *testing.T, client, key string, announced ...string) *hub.Submission {
+	t.Helper()
+	sub := &hub.Submission{TenantID: f.tenant, ClientID: client, DestinationID: f.dest.ID,
+		ServiceType: hub.ServiceType{Identifier: leika, Name: "Gewerbeanmeldung"}, AnnouncedAttachments: announced,
+		ExpiresAt: f.db.Now().Add(time.Hour)}
+	if sub.AnnouncedAttachments == nil {
+		sub.AnnouncedAttachments = []string{}
+	}
+	if _, err := f.store.CreateSubmission(context.Background(), sub, key, "hash-"+key); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func eventTypes(t *testing.T, f *fixture, client, caseID string) []string {
+	t.Helper()
+	evs, err := f.store.ListEvents(context.Background(), f.tenant, client, caseID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i, e := range evs {
+		if e.Seq != i+1 {
+			t.Fatalf("event %d has seq %d: the timeline has a gap", i, e.Seq)
+		}
+		out = append(out, e.Type)
+	}
+	return out
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSubmissionContract runs the submission store's cases on both databases.
+func TestSubmissionContract(t *testing.T) {
+	for _, d := range hubtest.Databases() {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Run("Routes", func(t *testing.T) { testRoutes(t, newFixture(t, d.Open(t))) })
+			t.Run("CreateIdempotent", func(t *testing.T) { testCreateIdempotent(t, newFixture(t, d.Open(t))) })
+			t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newFixture(t, d.Open(t))) })
+			t.Run("Expiry", func(t *testing.T) { testExpiry(t, newFixture(t, d.Open(t))) })
+			t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newFixture(t, d.Open(t))) })
+		})
+	}
+}
+
+func testRoutes(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	routes, err := f.store.FindRoutes(ctx, f.tenant, leika, "145110000000")
+	if err != nil || len(routes) != 1 || routes[0].Destination.ID != f.dest.ID || routes[0].Service.Name != "Gewerbeanmeldung" {
+		t.Fatalf("routes = %+v, %v", routes, err)
+	}
+	// A state-wide responsibility is overridden by the municipality's own.
+	wide := &hub.Destination{TenantID: f.tenant, Name: "Landesdirektion", Services: []hub.DestinationService{{LeikaKey: leika, Name: "G", SchemaURI: "u", Schema: json.RawMessage(`{}`)}}}
+	if err := f.store.CreateDestination(ctx, wide); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.AddResponsibility(ctx, f.tenant, hub.Responsibility{LeikaKey: leika, ARSPrefix: "14", DestinationID: wide.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if routes, _ := f.store.FindRoutes(ctx, f.tenant, leika, "145110000000"); len(routes) != 1 || routes[0].Destination.ID != f.dest.ID {
+		t.Fatalf("specific responsibility not preferred: %+v", routes)
+	}
+	if routes, _ := f.store.FindRoutes(ctx, f.tenant, leika, "146120000000"); len(routes) != 1 || routes[0].Destination.ID != wide.ID {
+		t.Fatalf("state-wide responsibility not found for Dresden: %+v", routes)
+	}
+	tests := []struct{ name, leika, ars, kind string }{
+		{"UnknownService", "99000000000000", "145110000000", "unknown_service"},
+		{"UnknownArea", leika, "091620000000", "unknown_area"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.store.FindRoutes(ctx, f.tenant, tc.leika, tc.ars)
+			if hub.ErrorCode(err) != hub.ENOTFOUND || hub.ErrorKind(err) != tc.kind {
+				t.Fatalf("err = %v, want %s", err, tc.kind)
+			}
+		})
+	}
+	t.Run("NoResponsibility", func(t *testing.T) {
+		// A fresh tenant has Chemnitz's responsibility only, none for Dresden.
+		f2 := newFixture(t, f.db)
+		_, err := f2.store.FindRoutes(ctx, f2.tenant, leika, "146120000000")
+		if hub.ErrorKind(err) != "no_responsibility" {
+			t.Fatalf("err = %v, want no_responsibility", err)
+		}
+	})
+	t.Run("OtherTenantSeesNothing", func(t *testing.T) {
+		f2 := newFixture(t, f.db)
+		if _, err := f2.store.FindDestination(ctx, f2.tenant, f.dest.ID); hub.ErrorCode(err) != hub.ENOTFOUND {
+			t.Fatalf("another tenant's destination visible: %v", err)
+		}
+	})
+}
+
+func testCreateIdempotent(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	first := f.create(t, "vendor-a", "k1")
+	if first.CaseNumber == "" || first.State != hub.StateIncomplete {
+		t.Fatalf("created %+v", first)
+	}
+	again := &hub.Submission{TenantID: f.tenant, ClientID: "vendor-a", DestinationID: f.dest.ID, ServiceType: hub.ServiceType{Identifier: leika},
+		AnnouncedAttachments: []string{}, ExpiresAt: f.db.Now().Add(time.Hour)}
+	created, err := f.store.CreateSubmission(ctx, again, "k1", "hash-k1")
+	if err != nil || created || again.ID != first.ID || again.CaseNumber != first.CaseNumber {
+		t.Fatalf("replay: created=%v id=%s err=%v, want the first submission %s", created, again.ID, err, first.ID)
+	}
+	_, err = f.store.CreateSubmission(ctx, again, "k1", "another-hash")
+	if hub.ErrorKind(err) != "idempotency_key_reused" {
+		t.Fatalf("reused key with another body: %v", err)
+	}
+	// The same key of another client is independent.
+	if other := f.create(t, "vendor-b", "k1"); other.ID == first.ID {
+		t.Fatal("idempotency keys leak between clients")
+	}
+	if _, err := f.store.FindSubmission(ctx, f.tenant, "vendor-b", first.ID); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("another vendor's submission visible: %v", err)
+	}
+	if got := eventTypes(t, f, "vendor-a", first.CaseID); !equal(got, []string{hub.EventSubmissionCreated}) {
+		t.Fatalf("events = %v", got)
+	}
+}
+
+func testLifecycle(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	att := hub.NewID()
+	sub := f.create(t, "vendor-a", "k", att)
+	in := sqlstore.Submitted{Data: []byte(`{"a":1}`), ContentType: "application/json", DataHash: "d1"}
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); hub.ErrorKind(err) != "attachments_missing" {
+		t.Fatalf("submit without attachment: %v", err)
+	}
+	if err := f.store.PutAttachment(ctx, f.tenant, "vendor-a", sub.ID, &hub.Attachment{ID: hub.NewID(), MimeType: "application/pdf", Size: 1, SHA256: "x"}, []byte("x")); hub.ErrorKind(err) != "attachment_not_announced" {
+		t.Fatalf("unannounced attachment: %v", err)
+	}
+	if err := f.store.PutAttachment(ctx, f.tenant, "vendor-b", sub.ID, &hub.Attachment{ID: att, MimeType: "application/pdf", Size: 1, SHA256: "x"}, []byte("x")); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("another vendor uploaded: %v", err)
+	}
+	if err := f.store.PutAttachment(ctx, f.tenant, "vendor-a", sub.ID, &hub.Attachment{ID: att, Filename: "a.pdf", MimeType: "application/pdf", Size: 3, SHA256: "abc"}, []byte("pdf")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); err != nil {
+		t.Fatalf("the same submit again: %v", err)
+	}
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d2"}); hub.ErrorKind(err) != "submission_not_incomplete" {
+		t.Fatalf("a different submit after submitting: %v", err)
+	}
+	// Exactly one message waits in the outbox, with the attachment inline.
+	var msgs []hub.OutboxMessage
+	if err := f.db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
+		if msgs, err = sqlstore.ClaimOutbox(ctx, tx, 10); err != nil {
+			return err
+		}
+		return f.store.MarkForwarded(ctx, tx, msgs)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Metadata[hub.HeaderSubmission] != sub.ID || msgs[0].Topic != "amthub.submissions/"+f.dest.ID {
+		t.Fatalf("outbox = %+v", msgs)
+	}
+	var body hub.SubmissionMessage
+	if err := json.Unmarshal(msgs[0].Payload, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.CaseNumber != sub.CaseNumber || string(body.Data) != `{"a":1}` || len(body.Attachments) != 1 || string(body.Attachments[0].Content) != "pdf" {
+		t.Fatalf("message body = %+v", body)
+	}
+	reply := sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept, Body: hub.ReplyMessage{SubmissionID: sub.ID, Reference: "AZ-1"}}
+	for i, want := range []bool{true, false} {
+		applied, err := f.store.ApplyReply(ctx, reply)
+		if err != nil || applied != want {
+			t.Fatalf("reply delivery %d: applied=%v err=%v", i+1, applied, err)
+		}
+	}
+	foreign := reply
+	foreign.MessageID, foreign.DestinationID = hub.NewID(), hub.NewID()
+	if _, err := f.store.ApplyReply(ctx, foreign); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("a reply from another destination was applied: %v", err)
+	}
+	status := sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyStatus, Body: hub.ReplyMessage{SubmissionID: sub.ID, Status: hub.StatusCompleted}}
+	if _, err := f.store.ApplyReply(ctx, status); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{hub.EventSubmissionCreated, hub.EventSubmissionSubmitted, hub.EventSubmissionForwarded, hub.EventSubmissionAccepted, "status.completed"}
+	if got := eventTypes(t, f, "vendor-a", sub.CaseID); !equal(got, want) {
+		t.Fatalf("timeline = %v, want %v", got, want)
+	}
+	got, _ := f.store.FindSubmission(ctx, f.tenant, "vendor-a", sub.ID)
+	if got.State != hub.StateAccepted {
+		t.Fatalf("state = %s", got.State)
+	}
+	if _, err := f.store.ListEvents(ctx, f.tenant, "vendor-b", sub.CaseID, 0, 10); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("another vendor read the timeline: %v", err)
+	}
+}
+
+func testExpiry(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	att := hub.NewID()
+	sub := f.create(t, "vendor-a", "k", att)
+	f.db.Now = func() time.Time { return time.Now().UTC().Add(2 * time.Hour) }
+	err := f.store.PutAttachment(ctx, f.tenant, "vendor-a", sub.ID, &hub.Attachment{ID: att, MimeType: "text/plain", Size: 1, SHA256: "x"}, []byte("x"))
+	if hub.ErrorCode(err) != hub.EGONE {
+		t.Fatalf("upload after expiry: %v", err)
+	}
+	if n, err := f.store.ExpireDue(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("expired %d, %v", n, err)
+	}
+	if n, _ := f.store.ExpireDue(ctx, 10); n != 0 {
+		t.Fatalf("expired again: %d", n)
+	}
+	if got := eventTypes(t, f, "vendor-a", sub.CaseID); !equal(got, []string{hub.EventSubmissionCreated, hub.EventSubmissionExpired}) {
+		t.Fatalf("timeline = %v", got)
+	}
+}
+
+func testRedelivery(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	sub := f.create(t, "vendor-a", "k")
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	relay := func() int {
+		var n int
+		if err := f.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			msgs, err := sqlstore.ClaimOutbox(ctx, tx, 10)
+			if err != nil {
+				return err
+			}
+			n = len(msgs)
+			ids := []string{}
+			for _, m := range msgs {
+				ids = append(ids, m.ID)
+			}
+			if err := f.store.MarkForwarded(ctx, tx, msgs); err != nil {
+				return err
+			}
+			return sqlstore.DeleteOutbox(ctx, tx, ids...)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if relay() != 1 {
+		t.Fatal("submission not relayed")
+	}
+	if n, _ := f.store.RedeliverDue(ctx, f.db.Now().Add(-time.Minute), 3, 10); n != 0 {
+		t.Fatal("redelivered before the receipt timeout")
+	}
+	if n, err := f.store.RedeliverDue(ctx, f.db.Now().Add(time.Minute), 3, 10); err != nil || n != 1 {
+		t.Fatalf("redelivered %d, %v", n, err)
+	}
+	if relay() != 1 {
+		t.Fatal("redelivery not in the outbox")
+	}
+	want := []string{hub.EventSubmissionCreated, hub.EventSubmissionSubmitted, hub.EventSubmissionForwarded, hub.EventSubmissionRedelivered}
+	if got := eventTypes(t, f, "vendor-a", sub.CaseID); !equal(got, want) {
+		t.Fatalf("timeline = %v, want %v", got, want)
+	}
+	// The delivery limit stops redelivery.
+	for i := 0; i < 5; i++ {
+		_, _ = f.store.RedeliverDue(ctx, f.db.Now().Add(time.Minute), 3, 10)
+	}
+	var deliveries int
+	if err := f.db.QueryRowContext(ctx, `SELECT deliveries FROM submissions WHERE id = $1`, sub.ID).Scan(&deliveries); err != nil || deliveries != 3 {
+		t.Fatalf("deliveries = %d, %v; want the cap of 3", deliveries, err)
+	}
+}
