@@ -204,8 +204,10 @@ func (s *Simulator) decide(sub *fachverfahren.Submission) Applied {
 	a.Decision = DecisionAccepted
 	a.Reference = reference(sub)
 	a.Replies = append(a.Replies, s.client.NewAccept(sub, a.Reference))
-	// Planned replies carry the time they are planned for.
-	step := max(s.cfg.StatusDelay, 0)
+	// Planned replies carry the time they are planned for, strictly
+	// increasing, so their order survives a transport that reorders (the
+	// in-process bus does).
+	step := max(s.cfg.StatusDelay, time.Millisecond)
 	for i, st := range s.cfg.Statuses {
 		r := s.client.NewStatus(sub, st, "")
 		r.Time = r.Time.Add(time.Duration(i+1) * step)
@@ -213,7 +215,7 @@ func (s *Simulator) decide(sub *fachverfahren.Submission) Applied {
 	}
 	if s.cfg.Mailbox != nil {
 		r := s.client.NewMailbox(sub, *s.cfg.Mailbox)
-		r.Time = r.Time.Add(time.Duration(len(s.cfg.Statuses)) * step)
+		r.Time = r.Time.Add(time.Duration(len(s.cfg.Statuses)+1) * step)
 		a.Replies = append(a.Replies, r)
 	}
 	return a
