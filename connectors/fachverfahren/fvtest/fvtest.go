@@ -206,7 +206,7 @@ func (b *Backend) PublishID(t testing.TB, id, tenant string, sub hub.SubmissionM
 	md.Set("cloudEvents:specversion", hub.CloudEventsSpec)
 	md.Set("cloudEvents:id", id)
 	md.Set("cloudEvents:type", hub.EventTypeSubmission)
-	md.Set("cloudEvents:source", "/amthub")
+	md.Set("cloudEvents:source", "/amthub/"+tenant)
 	md.Set("cloudEvents:subject", sub.CaseID)
 	md.Set("cloudEvents:time", sub.SubmittedAt.Format(time.RFC3339Nano))
 	md.Set(bus.ContentTypeKey, "application/json")
