@@ -93,18 +93,16 @@ func (c *Client) subscriptions() int {
 	}
 }
 
-// work handles messages from ch until it closes or ctx ends.
+// work handles messages from ch until the subscriber closes it, which it
+// does when ctx ends. Messages still arriving then are handed back, so the
+// subscriber is never left blocked on a delivery nobody reads.
 func (c *Client) work(ctx context.Context, ch <-chan *message.Message, handler Handler) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case msg, ok := <-ch:
-			if !ok {
-				return
-			}
-			c.handle(msg, handler)
+	for msg := range ch {
+		if ctx.Err() != nil {
+			msg.Nack()
+			continue
 		}
+		c.handle(msg, handler)
 	}
 }
 

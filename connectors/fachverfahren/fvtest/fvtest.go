@@ -28,6 +28,8 @@ type Backend struct {
 	Pub           message.Publisher
 	Sub           message.Subscriber
 	DestinationID string
+	// URL is the broker's URL; empty in process.
+	URL string
 	// Replies receives every reply published for the destination.
 	Replies <-chan Reply
 }
@@ -68,7 +70,7 @@ func NewAMQP(t testing.TB) *Backend {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sub.Close(); pub.Close() })
-	return &Backend{Bus: b, Pub: pub, Sub: sub, DestinationID: dest, Replies: tapAMQP(t, conn, dest)}
+	return &Backend{Bus: b, Pub: pub, Sub: sub, DestinationID: dest, URL: url, Replies: tapAMQP(t, conn, dest)}
 }
 
 func deleteQueues(t testing.TB, conn *amqp.Connection, queue string) {
