@@ -212,5 +212,8 @@ func typeName(v any) string {
 
 // pointerToken escapes one JSON Pointer reference token (RFC 6901).
 func pointerToken(s string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
