@@ -51,6 +51,7 @@ func Compile(def *Definition, limits Limits) (*Mapping, error) {
 // loader reads local files): a schema must be self-contained.
 type refusingLoader struct{}
 
+// Load refuses every URL.
 func (refusingLoader) Load(url string) (any, error) {
 	return nil, fmt.Errorf("schema references %s: only references within the schema are allowed", url)
 }

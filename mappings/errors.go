@@ -48,6 +48,7 @@ type SchemaError struct {
 	Violations []Violation
 }
 
+// Error lists the violated fields and keywords.
 func (e *SchemaError) Error() string {
 	parts := make([]string, 0, len(e.Violations))
 	for _, v := range e.Violations {
@@ -70,6 +71,7 @@ type ProgramError struct {
 	detail string
 }
 
+// Error returns the author's reason, or a text that quotes no data.
 func (e *ProgramError) Error() string {
 	if e.Reason != "" {
 		return e.Reason

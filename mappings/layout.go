@@ -79,8 +79,6 @@ type attr struct {
 	required            bool
 }
 
-func (n *node) leaf() bool { return len(n.children) == 0 && !n.hasFieldAttrs() }
-
 func (n *node) hasFieldAttrs() bool {
 	for _, a := range n.attrs {
 		if a.field != "" {

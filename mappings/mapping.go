@@ -63,6 +63,7 @@ type Ref struct {
 	Version int
 }
 
+// String returns "name@vN", prefixed with "tenant/" for a tenant's mapping.
 func (r Ref) String() string {
 	if r.Tenant != "" {
 		return fmt.Sprintf("%s/%s@v%d", r.Tenant, r.Name, r.Version)
