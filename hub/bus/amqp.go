@@ -94,6 +94,8 @@ func (b *AMQP) config() wamqp.Config {
 			GenerateName: func(topic string) string { ex, _ := SplitTopic(topic); return ex },
 		},
 		Queue: wamqp.QueueConfig{GenerateName: wamqp.GenerateQueueNameTopicName, Durable: true},
+		// Bindings are declared up front; Watermill still asks for a key.
+		QueueBind: wamqp.QueueBindConfig{GenerateRoutingKey: func(string) string { return "" }},
 		Publish: wamqp.PublishConfig{
 			GenerateRoutingKey: func(topic string) string { _, key := SplitTopic(topic); return key },
 		},

@@ -69,3 +69,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Close releases the listener of a server that never served.
+func (s *Server) Close() error {
+	if s.srv == nil && s.ln != nil {
+		return s.ln.Close()
+	}
+	return nil
+}

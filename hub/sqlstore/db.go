@@ -82,6 +82,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		// One writer at a time is SQLite's rule; BEGIN IMMEDIATE plus the
 		// busy timeout queue writers instead of failing them.
 		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
 	default:
 		return nil, fmt.Errorf("unsupported database URL scheme (want postgres:// or sqlite:)")
 	}

@@ -205,3 +205,52 @@ func deref(p *string) string {
 	}
 	return *p
 }
+
+// ListDestinations returns the tenant's destinations with their services.
+func (s *SubmissionStore) ListDestinations(ctx context.Context, tenantID string) ([]*hub.Destination, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM destinations WHERE tenant_id = $1 ORDER BY name, id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list destinations: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list destinations: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list destinations: %w", err)
+	}
+	out := make([]*hub.Destination, 0, len(ids))
+	for _, id := range ids {
+		d, err := s.FindDestination(ctx, tenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// AllDestinationIDs returns the ids of every tenant's destinations, for
+// declaring their queues at start-up.
+func (s *SubmissionStore) AllDestinationIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM destinations ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list destination ids: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list destination ids: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
