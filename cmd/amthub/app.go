@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -19,7 +20,9 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/outbox"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/oauth"
 )
 
 // cacheStore is what the hub needs of its cache.
@@ -41,6 +44,11 @@ type App struct {
 	Bus      bus.Bus
 	Cache    cacheStore
 	Router   chi.Router
+	// PublicURL is how callers reach this hub; the OAuth issuer.
+	PublicURL   string
+	OAuth       *oauth.Provider
+	Submissions *sqlstore.SubmissionStore
+	Pipeline    *pipeline.Service
 
 	server  *httpserver.Server
 	workers []func(ctx context.Context)
@@ -89,9 +97,15 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 		a.Cache = redis
 		a.closers = append(a.closers, redis.Close)
 	}
-	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{})
-	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	a.buildRouter()
+	if err = a.listen(); err != nil {
+		return nil, err
+	}
+	if err = a.mountModules(ctx); err != nil {
+		return nil, err
+	}
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded})
+	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	return a, nil
 }
 
@@ -114,11 +128,20 @@ func (a *App) buildRouter() {
 	a.Router = r
 }
 
-// Listen binds the HTTP address.
-func (a *App) Listen() error {
+// listen binds the HTTP address; the public URL defaults to it.
+func (a *App) listen() error {
 	a.server = &httpserver.Server{Handler: a.Router, Logger: a.Logger, ShutdownTimeout: a.Config.ShutdownTimeout}
 	if err := a.server.Listen(a.Config.HTTPAddr); err != nil {
 		return &configError{"AMTHUB_HTTP_ADDR", err.Error()}
+	}
+	a.closers = append(a.closers, a.server.Close)
+	a.PublicURL = a.Config.PublicURL
+	if a.PublicURL == "" {
+		addr := a.server.Addr().String()
+		if host, port, _ := net.SplitHostPort(addr); host == "::" || host == "0.0.0.0" || host == "" {
+			addr = net.JoinHostPort("localhost", port)
+		}
+		a.PublicURL = "http://" + addr
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,8 +23,11 @@ type Config struct {
 	LogLevel        slog.Level    // AMTHUB_LOG_LEVEL
 	LogFormat       string        // AMTHUB_LOG_FORMAT: json or text
 	ShutdownTimeout time.Duration // AMTHUB_SHUTDOWN_TIMEOUT
-	DataDir         string        // dev only: SQLite file and blobs
-	Dev             bool
+	// KeyEncryptionKey (AMTHUB_KEY_ENCRYPTION_KEY, 32 bytes in base64)
+	// encrypts signing keys at rest; dev makes one in its data directory.
+	KeyEncryptionKey []byte
+	DataDir          string // dev only: SQLite file and blobs
+	Dev              bool
 }
 
 // Variable describes one environment variable, for validation and the
@@ -39,6 +43,7 @@ var Variables = []Variable{
 	{"AMTHUB_DATABASE_URL", "required for serve", "PostgreSQL URL, e.g. postgres://user:pass@host:5432/amthub"},
 	{"AMTHUB_AMQP_URL", "required for serve", "RabbitMQ URL, e.g. amqp://user:pass@host:5672/"},
 	{"AMTHUB_REDIS_URL", "required for serve", "Redis URL, e.g. redis://host:6379/0"},
+	{"AMTHUB_KEY_ENCRYPTION_KEY", "required for serve", "32 random bytes in base64 (openssl rand -base64 32); encrypts signing keys at rest"},
 	{"AMTHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"AMTHUB_LOG_FORMAT", "json", "json or text"},
 	{"AMTHUB_SHUTDOWN_TIMEOUT", "8s", "how long SIGTERM waits for in-flight work"},
@@ -93,6 +98,11 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	if c.RedisURL, err = requireURL(getenv, "AMTHUB_REDIS_URL", "redis", "rediss"); err != nil {
 		return c, err
 	}
+	kek, err := base64.StdEncoding.DecodeString(getenv("AMTHUB_KEY_ENCRYPTION_KEY"))
+	if err != nil || len(kek) != 32 {
+		return c, &configError{"AMTHUB_KEY_ENCRYPTION_KEY", "want 32 random bytes in base64 (openssl rand -base64 32)"}
+	}
+	c.KeyEncryptionKey = kek
 	return c, nil
 }
 

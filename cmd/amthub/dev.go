@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,6 +48,9 @@ func newDevCommand(stdout io.Writer, getenv func(string) string) *cobra.Command 
 				if err != nil {
 					return fmt.Errorf("seed demo data: %w", err)
 				}
+				if err := startSimulators(cmd.Context(), app, demo); err != nil {
+					return err
+				}
 				if err := writeDemo(cfg.DataDir, demo); err != nil {
 					return err
 				}
@@ -66,8 +68,31 @@ func newDevCommand(stdout io.Writer, getenv func(string) string) *cobra.Command 
 // Demo is everything `amthub dev` seeded, as written to demo.json, so that
 // scripts and tutorials need not scrape the banner.
 type Demo struct {
-	Tenant DemoTenant        `json:"tenant"`
-	URLs   map[string]string `json:"urls"`
+	Tenant       DemoTenant        `json:"tenant"`
+	URLs         map[string]string `json:"urls"`
+	Vendor       DemoClient        `json:"vendor"`
+	Portal       DemoPortal        `json:"portal"`
+	Citizen      DemoCitizen       `json:"citizen"`
+	Destinations []DemoDestination `json:"destinations"`
+}
+
+// DemoClient is the demo vendor's OAuth client (client credentials).
+type DemoClient struct {
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	Scopes       []string `json:"scopes"`
+}
+
+// DemoPortal is the demo portal's public OAuth client (code + PKCE).
+type DemoPortal struct {
+	ClientID    string `json:"client_id"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// DemoCitizen is the demo citizen's service-account login.
+type DemoCitizen struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
 }
 
 // DemoTenant identifies the demo tenant.
@@ -91,28 +116,37 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo tenant: %w", err)
 	}
-	base := publicURL(app)
+	creds, err := app.OAuth.SeedDemo(ctx, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("demo clients: %w", err)
+	}
+	dests, err := seedPipeline(ctx, app.Submissions, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.declareDestinations(ctx); err != nil {
+		return nil, err
+	}
+	base := app.PublicURL
+	meta := app.OAuth.Metadata()
 	return &Demo{
 		Tenant: DemoTenant{ID: t.ID, Slug: t.Slug, Name: t.Name},
 		URLs: map[string]string{
-			"api":     base,
-			"health":  base + "/healthz",
-			"ready":   base + "/readyz",
-			"metrics": base + "/metrics",
+			"api":       base,
+			"docs":      base + "/docs",
+			"openapi":   base + "/openapi.json",
+			"token":     meta.TokenEndpoint,
+			"discovery": base + "/.well-known/openid-configuration",
+			"health":    base + "/healthz",
+			"ready":     base + "/readyz",
+			"metrics":   base + "/metrics",
 		},
+		Vendor: DemoClient{ClientID: creds.Vendor.ClientID, ClientSecret: creds.Vendor.ClientSecret,
+			Scopes: []string{hub.ScopeRoutesRead, hub.ScopeSubmissionsWrite, hub.ScopeSubmissionsRead, hub.ScopeEventsRead}},
+		Portal:       DemoPortal{ClientID: creds.Portal.ClientID, RedirectURI: creds.Portal.RedirectURI},
+		Citizen:      DemoCitizen{Email: creds.Citizen.Email, Password: creds.Citizen.Password},
+		Destinations: dests,
 	}, nil
-}
-
-// publicURL is the configured public URL, else the listen address.
-func publicURL(app *App) string {
-	if app.Config.PublicURL != "" {
-		return app.Config.PublicURL
-	}
-	addr := app.server.Addr().String()
-	if strings.HasPrefix(addr, "[::]:") || strings.HasPrefix(addr, "0.0.0.0:") {
-		addr = "localhost:" + addr[strings.LastIndex(addr, ":")+1:]
-	}
-	return "http://" + addr
 }
 
 // writeDemo writes demo.json (it may hold demo secrets: owner-only).
@@ -134,16 +168,23 @@ func printBanner(w io.Writer, cfg Config, d *Demo, memory bool) {
 		keep = "throw-away run (--memory): data removed on exit"
 	}
 	fmt.Fprintf(w, `
-  amthub dev — embedded hub (SQLite, in-process bus and cache)
+  amthub dev — embedded hub (SQLite, in-process bus and cache, simulators)
   %s
 
-  API        %s
-  Health     %s
-  Metrics    %s
-  Tenant     %s (%s)
+  API          %s
+  API docs     %s
+  Token        %s
+  Health       %s
 
-  Everything seeded is listed in %s
-  Stop with Ctrl-C.
-
-`, keep, d.URLs["api"], d.URLs["health"], d.URLs["metrics"], d.Tenant.Slug, d.Tenant.ID, filepath.Join(cfg.DataDir, "demo.json"))
+  Demo vendor  client_id     %s
+               client_secret %s
+  Demo citizen %s / %s
+  Tenant       %s (%s)
+`, keep, d.URLs["api"], d.URLs["docs"], d.URLs["token"], d.URLs["health"],
+		d.Vendor.ClientID, d.Vendor.ClientSecret, d.Citizen.Email, d.Citizen.Password, d.Tenant.Slug, d.Tenant.ID)
+	for _, dest := range d.Destinations {
+		fmt.Fprintf(w, "  Destination  %s — %s (%s) for %s (%s)\n               destinationId %s\n",
+			dest.Name, dest.ServiceName, dest.LeikaKey, dest.AreaName, dest.ARS, dest.DestinationID)
+	}
+	fmt.Fprintf(w, "\n  Everything seeded is listed in %s\n  Stop with Ctrl-C.\n\n", filepath.Join(cfg.DataDir, "demo.json"))
 }

@@ -85,9 +85,6 @@ func serve(ctx context.Context, cfg Config, ready func(*App) error) error {
 		return err
 	}
 	defer app.Close()
-	if err := app.Listen(); err != nil {
-		return err
-	}
 	if ready != nil {
 		if err := ready(app); err != nil {
 			return err

@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// testKEK is a fixed key-encryption key for tests (32 zero-based bytes).
+const testKEK = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
 func envFrom(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
@@ -106,10 +109,11 @@ func TestDevServesAndKeepsData(t *testing.T) {
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
 	good := map[string]string{
-		"AMTHUB_DATABASE_URL": hubtest.PostgresAdminURL(),
-		"AMTHUB_AMQP_URL":     hubtest.AMQPURL(t),
-		"AMTHUB_REDIS_URL":    hubtest.RedisURL(t),
-		"AMTHUB_HTTP_ADDR":    "127.0.0.1:0",
+		"AMTHUB_DATABASE_URL":       hubtest.PostgresAdminURL(),
+		"AMTHUB_AMQP_URL":           hubtest.AMQPURL(t),
+		"AMTHUB_REDIS_URL":          hubtest.RedisURL(t),
+		"AMTHUB_HTTP_ADDR":          "127.0.0.1:0",
+		"AMTHUB_KEY_ENCRYPTION_KEY": testKEK,
 	}
 	tests := []struct {
 		name, variable, value string
@@ -122,6 +126,8 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"RedisURLMissing", "AMTHUB_REDIS_URL", ""},
 		{"BadHTTPAddr", "AMTHUB_HTTP_ADDR", "8080"},
 		{"BadLogLevel", "AMTHUB_LOG_LEVEL", "loud"},
+		{"KeyEncryptionKeyMissing", "AMTHUB_KEY_ENCRYPTION_KEY", ""},
+		{"KeyEncryptionKeyShort", "AMTHUB_KEY_ENCRYPTION_KEY", "c2hvcnQ="},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -160,7 +166,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), "AMTHUB_RUN_MAIN=1",
 		"AMTHUB_DATABASE_URL="+dbURL, "AMTHUB_AMQP_URL="+hubtest.AMQPURL(t),
-		"AMTHUB_REDIS_URL="+hubtest.RedisURL(t), "AMTHUB_HTTP_ADDR="+addr, "AMTHUB_LOG_LEVEL=warn")
+		"AMTHUB_REDIS_URL="+hubtest.RedisURL(t), "AMTHUB_HTTP_ADDR="+addr, "AMTHUB_KEY_ENCRYPTION_KEY="+testKEK, "AMTHUB_LOG_LEVEL=warn")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -26,9 +26,22 @@ type Validator interface {
 }
 
 // Mapper turns form data into what a destination reads, with the named
-// mapping; it returns the output and its media type.
+// mapping; it returns the output and its media type. Errors are *hub.Error
+// with the offending field's path in Field.
 type Mapper interface {
-	Map(ctx context.Context, name, version string, data []byte) (out []byte, contentType string, err error)
+	Map(ctx context.Context, m MapRequest) (out []byte, contentType string, err error)
+}
+
+// MapRequest is one mapping run: which mapping, the data, and what the hub
+// knows about the submission (mappings may put it into the output).
+type MapRequest struct {
+	TenantID, Name, Version string
+	Data                    []byte
+	SubmissionID            string
+	CaseNumber              string
+	DestinationID           string
+	ServiceKey              string
+	SubmittedAt             time.Time
 }
 
 // Config holds the pipeline's limits.
@@ -246,7 +259,9 @@ func (s *Service) prepare(ctx context.Context, p *hub.Principal, sub *hub.Submis
 	if svc.MappingName == "" {
 		return data, "application/json", nil
 	}
-	out, ct, err := s.mapper.Map(ctx, svc.MappingName, svc.MappingVersion, data)
+	out, ct, err := s.mapper.Map(ctx, MapRequest{TenantID: p.TenantID, Name: svc.MappingName, Version: svc.MappingVersion,
+		Data: data, SubmissionID: sub.ID, CaseNumber: sub.CaseNumber, DestinationID: sub.DestinationID,
+		ServiceKey: sub.ServiceType.Identifier, SubmittedAt: s.now()})
 	if err != nil {
 		field := ""
 		var he *hub.Error

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/amthub/amthub/hub/pipeline"
+	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/mappings"
+	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/openapi"
+)
+
+// mountModules builds the API modules on the open connections and mounts
+// them: the OAuth server, the submission pipeline and the vendor API.
+func (a *App) mountModules(ctx context.Context) error {
+	kek, err := a.keyEncryptionKey()
+	if err != nil {
+		return err
+	}
+	a.OAuth, err = oauth.New(ctx, oauth.Config{Issuer: a.PublicURL, DevLogin: a.Config.Dev, KeyEncryptionKey: kek}, a.DB, a.Cache, a.Logger)
+	if err != nil {
+		return fmt.Errorf("oauth: %w", err)
+	}
+	a.OAuth.Routes(a.Router)
+	a.OAuth.AdminRoutes(a.Router)
+	a.workers = append(a.workers, func(ctx context.Context) {
+		if err := a.OAuth.Run(ctx); err != nil && ctx.Err() == nil {
+			a.Logger.Error("oauth key maintenance stopped", "error", err)
+		}
+	})
+
+	a.Submissions = sqlstore.NewSubmissionStore(a.DB)
+	engine := mappings.NewEngine(nil, mappings.Limits{})
+	a.Pipeline = pipeline.NewService(a.Submissions, mappings.NewValidator(), mappingRunner{engine}, a.DB.Now, pipeline.Config{})
+	api, err := openapi.New(a.Pipeline, a.OAuth.Verifier.Require())
+	if err != nil {
+		return err
+	}
+	api.Mount(a.Router)
+	consumers := 4
+	if a.Config.Dev {
+		consumers = 1 // the in-process bus hands every message to every subscription
+	}
+	a.workers = append(a.workers,
+		pipeline.NewReplyConsumer(a.Submissions, a.Bus, a.Logger, a.Registry, consumers).Run,
+		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger}).Run,
+	)
+	return a.declareDestinations(ctx)
+}
+
+// declareDestinations makes sure every destination's queue exists.
+func (a *App) declareDestinations(ctx context.Context) error {
+	ids, err := a.Submissions.AllDestinationIDs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.Bus.DeclareDestination(ctx, id); err != nil {
+			return fmt.Errorf("declare destination %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// keyEncryptionKey returns the 32-byte key that encrypts signing keys at
+// rest: AMTHUB_KEY_ENCRYPTION_KEY (base64) in production; in dev, a key
+// file made on first start in the data directory.
+func (a *App) keyEncryptionKey() ([]byte, error) {
+	if !a.Config.Dev {
+		return a.Config.KeyEncryptionKey, nil
+	}
+	path := filepath.Join(a.Config.DataDir, "key-encryption.key")
+	if b, err := os.ReadFile(path); err == nil {
+		return base64.StdEncoding.DecodeString(string(b))
+	}
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(key)), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return key, nil
+}
+
+// mappingRunner runs the pipeline's mappings on the mappings engine.
+type mappingRunner struct{ engine *mappings.Engine }
+
+func (m mappingRunner) Map(ctx context.Context, req pipeline.MapRequest) ([]byte, string, error) {
+	version, err := strconv.Atoi(req.Version)
+	if err != nil {
+		return nil, "", fmt.Errorf("mapping %s: version %q is not a number", req.Name, req.Version)
+	}
+	res, err := m.engine.Run(ctx, mappings.Ref{Tenant: req.TenantID, Name: req.Name, Version: version}, req.Data, mappings.Meta{
+		SubmissionID: req.SubmissionID, CaseNumber: req.CaseNumber, DestinationID: req.DestinationID,
+		ServiceKey: req.ServiceKey, SubmittedAt: req.SubmittedAt,
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return res.Body, res.ContentType, nil
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/mappings"
+)
+
+//go:embed demo/areas-sachsen.csv
+var demoFiles embed.FS
+
+// DemoDestination is a seeded destination as listed in demo.json: what a
+// newcomer needs to route, create and submit.
+type DemoDestination struct {
+	Name          string          `json:"name"`
+	DestinationID string          `json:"destinationId"`
+	LeikaKey      string          `json:"leikaKey"`
+	ServiceName   string          `json:"serviceName"`
+	ARS           string          `json:"ars"`
+	AreaName      string          `json:"areaName"`
+	Mapping       string          `json:"mapping"`
+	ExampleData   json.RawMessage `json:"exampleData"`
+}
+
+// demoService describes one demo destination and where it is responsible.
+type demoService struct {
+	destination, leika, service, mapping string
+	areas                                []string // ARS prefixes; the first is the example
+	contact                              hub.Contact
+}
+
+var demoServices = []demoService{
+	{destination: "Gewerbeamt Chemnitz", leika: "99050012104000", service: "Gewerbeanmeldung", mapping: "gewerbeanmeldung",
+		areas: []string{"145110000000", "14521"}, contact: hub.Contact{Email: "gewerbeamt@chemnitz.example", Phone: "+49 371 000000"}},
+	{destination: "Steuer- und Kassenamt Dresden", leika: "99022003001000", service: "Hundesteuer Anmeldung", mapping: "hundesteuer",
+		areas: []string{"146120000000", "147130000000"}, contact: hub.Contact{Email: "hundesteuer@dresden.example"}},
+}
+
+// seedPipeline loads Saxony's areas and, on first start, the demo
+// destinations with their schemas, mappings and responsibilities.
+func seedPipeline(ctx context.Context, store *sqlstore.SubmissionStore, tenantID string) ([]DemoDestination, error) {
+	areas, err := demoAreas()
+	if err != nil {
+		return nil, err
+	}
+	if err := store.UpsertAreas(ctx, tenantID, areas); err != nil {
+		return nil, fmt.Errorf("seed areas: %w", err)
+	}
+	names := map[string]string{}
+	for _, a := range areas {
+		names[a.ARS] = a.Name
+	}
+	existing, err := store.ListDestinations(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*hub.Destination{}
+	for _, d := range existing {
+		byName[d.Name] = d
+	}
+	out := make([]DemoDestination, 0, len(demoServices))
+	for _, ds := range demoServices {
+		def, err := mappings.Builtin(ds.mapping, 1)
+		if err != nil {
+			return nil, fmt.Errorf("demo mapping %s: %w", ds.mapping, err)
+		}
+		d := byName[ds.destination]
+		if d == nil {
+			d = &hub.Destination{TenantID: tenantID, Name: ds.destination, Contact: ds.contact,
+				Services: []hub.DestinationService{{LeikaKey: ds.leika, Name: ds.service,
+					SchemaURI: "urn:amthub:schema:" + ds.mapping + ":v1", Schema: def.InputSchema,
+					MappingName: ds.mapping, MappingVersion: "1"}}}
+			if err := store.CreateDestination(ctx, d); err != nil {
+				return nil, fmt.Errorf("seed destination %s: %w", ds.destination, err)
+			}
+			for _, prefix := range ds.areas {
+				if err := store.AddResponsibility(ctx, tenantID, hub.Responsibility{LeikaKey: ds.leika, ARSPrefix: prefix, DestinationID: d.ID}); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, DemoDestination{Name: d.Name, DestinationID: d.ID, LeikaKey: ds.leika, ServiceName: ds.service,
+			ARS: ds.areas[0], AreaName: names[ds.areas[0]], Mapping: ds.mapping + "@v1", ExampleData: def.Example})
+	}
+	return out, nil
+}
+
+// demoAreas reads the shipped areas of Saxony.
+func demoAreas() ([]hub.Area, error) {
+	f, err := demoFiles.Open("demo/areas-sachsen.csv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	r.FieldsPerRecord = 4
+	var out []hub.Area
+	for line := 0; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read demo areas: %w", err)
+		}
+		if line == 0 {
+			continue // header
+		}
+		out = append(out, hub.Area{ARS: rec[0], Name: strings.TrimSpace(rec[1]), Level: rec[2], Postcode: rec[3]})
+	}
+}
