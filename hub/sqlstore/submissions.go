@@ -123,7 +123,6 @@ func (s *SubmissionStore) FindSubmission(ctx context.Context, tenantID, clientID
 	return findSubmission(ctx, s.db, tenantID, clientID, id, false)
 }
 
-
 func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, withData bool) (*hub.Submission, error) {
 	sub := &hub.Submission{ID: id, TenantID: tenantID, ClientID: clientID}
 	var announced string
