@@ -109,6 +109,7 @@ type Submission struct {
 	CaseID        string
 	CaseNumber    string
 	ClientID      string // the vendor that owns it
+	CitizenID     string // the citizen it is for, when the vendor acts by consent
 	DestinationID string
 	ServiceType   ServiceType
 	State         string

@@ -79,3 +79,10 @@ func (r *Redis) Ready(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Client returns the underlying Redis client, for stores that keep richer
+// values than markers (sessions).
+func (r *Redis) Client() *redis.Client { return r.client }
+
+// Prefix returns the key prefix of this cache.
+func (r *Redis) Prefix() string { return r.prefix }

@@ -128,7 +128,7 @@ func (s *Service) Create(ctx context.Context, p *hub.Principal, req CreateReques
 	}
 	canonical, _ := json.Marshal(req)
 	sub = &hub.Submission{
-		TenantID: p.TenantID, ClientID: p.ClientID, DestinationID: dest.ID,
+		TenantID: p.TenantID, ClientID: p.ClientID, CitizenID: citizenOf(p), DestinationID: dest.ID,
 		ServiceType:          hub.ServiceType{Identifier: svc.LeikaKey, Name: svc.Name},
 		AnnouncedAttachments: req.AnnouncedAttachments, ExpiresAt: s.now().Add(s.cfg.ExpireAfter),
 	}
@@ -293,6 +293,15 @@ func (s *Service) Events(ctx context.Context, p *hub.Principal, caseID string, a
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
 	}
 	return s.store.ListEvents(ctx, p.TenantID, p.ClientID, caseID, afterSeq, limit)
+}
+
+// citizenOf returns the citizen a principal acts for: the subject of a
+// token a citizen consented to, none for a machine's own token.
+func citizenOf(p *hub.Principal) string {
+	if p.Subject == "" || p.Subject == p.ClientID {
+		return ""
+	}
+	return p.Subject
 }
 
 func hashOf(b []byte) string {

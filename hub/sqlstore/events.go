@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/amthub/amthub/hub"
 )
@@ -71,4 +72,51 @@ func (s *SubmissionStore) ListEvents(ctx context.Context, tenantID, clientID, ca
 // transaction.
 func (s *SubmissionStore) RecordEvent(ctx context.Context, e *hub.Event) error {
 	return s.db.InTx(ctx, func(tx *Tx) error { return s.appendEvent(ctx, tx, e) })
+}
+
+// CaseSummary is one line of a citizen's "my applications".
+type CaseSummary struct {
+	CaseID, CaseNumber, DestinationID, DestinationName string
+	LeikaKey, ServiceName, State                       string
+	CreatedAt                                          time.Time
+}
+
+// ListCitizenCases returns the cases a vendor opened on behalf of a
+// citizen (by consent), newest first, with their latest submission state.
+func (s *SubmissionStore) ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]CaseSummary, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT c.id, c.case_number, c.destination_id, d.name, c.leika_key, sub.service_name, sub.state, c.created_at
+		FROM cases c
+		JOIN destinations d ON d.id = c.destination_id
+		JOIN submissions sub ON sub.case_id = c.id
+		WHERE c.tenant_id = $1 AND c.citizen_id = $2
+		ORDER BY c.created_at DESC, c.id`, tenantID, citizenID)
+	if err != nil {
+		return nil, fmt.Errorf("list citizen cases: %w", err)
+	}
+	defer rows.Close()
+	var out []CaseSummary
+	for rows.Next() {
+		var c CaseSummary
+		if err := rows.Scan(&c.CaseID, &c.CaseNumber, &c.DestinationID, &c.DestinationName, &c.LeikaKey, &c.ServiceName, &c.State, &c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("list citizen cases: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ListCaseEventsForCitizen returns a case's timeline for the citizen it
+// belongs to; another citizen's case is not found.
+func (s *SubmissionStore) ListCaseEventsForCitizen(ctx context.Context, tenantID, citizenID, caseID string) ([]hub.Event, error) {
+	var client string
+	err := s.db.QueryRowContext(ctx, `SELECT client_id FROM cases WHERE tenant_id = $1 AND citizen_id = $2 AND id = $3`,
+		tenantID, citizenID, caseID).Scan(&client)
+	if ErrNoRows(err) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find case: %w", err)
+	}
+	return s.ListEvents(ctx, tenantID, client, caseID, 0, 1000)
 }

@@ -101,9 +101,10 @@ func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
 			return fmt.Errorf("savepoint: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO cases (id, tenant_id, case_number, client_id, destination_id, leika_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, sub.DestinationID, sub.ServiceType.Identifier, sub.CreatedAt)
+			INSERT INTO cases (id, tenant_id, case_number, client_id, citizen_id, destination_id, leika_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, nullString(sub.CitizenID), sub.DestinationID,
+			sub.ServiceType.Identifier, sub.CreatedAt)
 		if err == nil {
 			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT case_number`)
 			return err

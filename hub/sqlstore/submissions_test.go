@@ -90,6 +90,7 @@ func TestSubmissionContract(t *testing.T) {
 			t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newFixture(t, d.Open(t))) })
 			t.Run("Expiry", func(t *testing.T) { testExpiry(t, newFixture(t, d.Open(t))) })
 			t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newFixture(t, d.Open(t))) })
+			t.Run("CitizenCases", func(t *testing.T) { testCitizenCases(t, newFixture(t, d.Open(t))) })
 		})
 	}
 }
@@ -315,5 +316,29 @@ func testRedelivery(t *testing.T, f *fixture) {
 	var deliveries int
 	if err := f.db.QueryRowContext(ctx, `SELECT deliveries FROM submissions WHERE id = $1`, sub.ID).Scan(&deliveries); err != nil || deliveries != 3 {
 		t.Fatalf("deliveries = %d, %v; want the cap of 3", deliveries, err)
+	}
+}
+
+func testCitizenCases(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	sub := &hub.Submission{TenantID: f.tenant, ClientID: "vendor-a", CitizenID: "citizen-1", DestinationID: f.dest.ID,
+		ServiceType: hub.ServiceType{Identifier: leika, Name: "Gewerbeanmeldung"}, AnnouncedAttachments: []string{},
+		ExpiresAt: f.db.Now().Add(time.Hour)}
+	if _, err := f.store.CreateSubmission(ctx, sub, "", "h"); err != nil {
+		t.Fatal(err)
+	}
+	f.create(t, "vendor-a", "machine") // no citizen: not listed
+	cases, err := f.store.ListCitizenCases(ctx, f.tenant, "citizen-1")
+	if err != nil || len(cases) != 1 || cases[0].CaseNumber != sub.CaseNumber || cases[0].DestinationName != f.dest.Name || cases[0].State != hub.StateIncomplete {
+		t.Fatalf("cases = %+v, %v", cases, err)
+	}
+	if other, _ := f.store.ListCitizenCases(ctx, f.tenant, "citizen-2"); len(other) != 0 {
+		t.Fatalf("another citizen sees %d cases", len(other))
+	}
+	if evs, err := f.store.ListCaseEventsForCitizen(ctx, f.tenant, "citizen-1", sub.CaseID); err != nil || len(evs) != 1 {
+		t.Fatalf("events = %v, %v", evs, err)
+	}
+	if _, err := f.store.ListCaseEventsForCitizen(ctx, f.tenant, "citizen-2", sub.CaseID); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("another citizen read the timeline: %v", err)
 	}
 }

@@ -55,12 +55,15 @@ CREATE TABLE cases (
     tenant_id      TEXT NOT NULL REFERENCES tenants (id),
     case_number    TEXT NOT NULL,
     client_id      TEXT NOT NULL,
+    -- the citizen on whose behalf (by consent) the vendor applies, if any
+    citizen_id     TEXT,
     destination_id TEXT NOT NULL REFERENCES destinations (id),
     leika_key      TEXT NOT NULL,
     next_seq       INTEGER NOT NULL DEFAULT 1,
     created_at     TIMESTAMPTZ NOT NULL,
     UNIQUE (tenant_id, case_number)
 );
+CREATE INDEX cases_citizen ON cases (tenant_id, citizen_id);
 
 CREATE TABLE submissions (
     id                TEXT PRIMARY KEY,
