@@ -60,6 +60,27 @@ type Attachment struct {
 	Size         int64              `json:"size"`
 }
 
+// Callback defines model for Callback.
+type Callback struct {
+	CreatedAt time.Time `json:"createdAt"`
+	Url       string    `json:"url"`
+}
+
+// CallbackRegistered defines model for CallbackRegistered.
+type CallbackRegistered struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// Secret HMAC-SHA512 key for callback-authentication; shown once.
+	Secret string `json:"secret"`
+	Url    string `json:"url"`
+}
+
+// CallbackRequest defines model for CallbackRequest.
+type CallbackRequest struct {
+	// Url An https URL.
+	Url string `json:"url"`
+}
+
 // Contact defines model for Contact.
 type Contact struct {
 	Email *string `json:"email,omitempty"`
@@ -77,6 +98,7 @@ type CreateSubmission struct {
 // Event defines model for Event.
 type Event struct {
 	Actor        string                 `json:"actor"`
+	CaseId       *openapi_types.UUID    `json:"caseId,omitempty"`
 	Data         map[string]interface{} `json:"data"`
 	EventId      openapi_types.UUID     `json:"eventId"`
 	Seq          int                    `json:"seq"`
@@ -210,6 +232,9 @@ type SubmitSubmissionParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// PutCallbackJSONRequestBody defines body for PutCallback for application/json ContentType.
+type PutCallbackJSONRequestBody = CallbackRequest
+
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = CreateSubmission
 
@@ -218,6 +243,15 @@ type SubmitSubmissionJSONRequestBody = SubmitSubmission
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// DeleteCallback Stop callbacks
+	// (DELETE /v1/callback)
+	DeleteCallback(w http.ResponseWriter, r *http.Request)
+	// GetCallback Read the registered callback URL
+	// (GET /v1/callback)
+	GetCallback(w http.ResponseWriter, r *http.Request)
+	// PutCallback Register (or replace) the callback URL for new case events
+	// (PUT /v1/callback)
+	PutCallback(w http.ResponseWriter, r *http.Request)
 	// ListCaseEvents Read a case's timeline
 	// (GET /v1/cases/{caseId}/events)
 	ListCaseEvents(w http.ResponseWriter, r *http.Request, caseId openapi_types.UUID, params ListCaseEventsParams)
@@ -241,6 +275,24 @@ type ServerInterface interface {
 // Unimplemented server implementation that returns http.StatusNotImplemented for each endpoint.
 
 type Unimplemented struct{}
+
+// DeleteCallback Stop callbacks
+// (DELETE /v1/callback)
+func (_ Unimplemented) DeleteCallback(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetCallback Read the registered callback URL
+// (GET /v1/callback)
+func (_ Unimplemented) GetCallback(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// PutCallback Register (or replace) the callback URL for new case events
+// (PUT /v1/callback)
+func (_ Unimplemented) PutCallback(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
 
 // ListCaseEvents Read a case's timeline
 // (GET /v1/cases/{caseId}/events)
@@ -286,6 +338,48 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// DeleteCallback operation middleware
+func (siw *ServerInterfaceWrapper) DeleteCallback(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteCallback(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetCallback operation middleware
+func (siw *ServerInterfaceWrapper) GetCallback(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetCallback(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// PutCallback operation middleware
+func (siw *ServerInterfaceWrapper) PutCallback(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.PutCallback(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // ListCaseEvents operation middleware
 func (siw *ServerInterfaceWrapper) ListCaseEvents(w http.ResponseWriter, r *http.Request) {
@@ -722,6 +816,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/cases/{caseId}/events", wrapper.ListCaseEvents)
 	})
+	r.Group(func(r chi.Router) {
+		r.Delete(options.BaseURL+"/v1/callback", wrapper.DeleteCallback)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/callback", wrapper.GetCallback)
+	})
+	r.Group(func(r chi.Router) {
+		r.Put(options.BaseURL+"/v1/callback", wrapper.PutCallback)
+	})
 
 	return r
 }
@@ -731,54 +834,63 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fpvctu2tt/KGb7O1G5pSnLstpGnH1zH7Uual7qW/TLzqrwIIo9ExCTAAKAd1aOZLOKuoau43+5OspI7",
-	"AEgKFCHFTtJO27n5kJFJ4OD8+Z2/4G0Q87zgDJmSwfA2KIggOSoU5q/HCeYFV8jixY+40E8SlLGghaKc",
-	"BcPgGEpGX5cIV7iAAgVkfE5jkoHA1yVKBTsYzSMgcHn5+NHuERAQqMQCbqhKQaUIkuR2M2EJTHmygDkq",
-	"uXpFmLxBEQVhQPV5KZIERRAGjOQYDF3+9jSDYaAPpgKTYKhEiWEg4xRzojnPyZunyOYqDYb7h4dhkFNW",
-	"/z0IA7UoNEGpBGXzYLkMg1E5zamUlLPHid5vGCiISlfHS3fJtrNnXOREBcOgLKleuX7aUm+WBWcSjd7P",
-	"BJ9mmOufMWcKmdI/SVFkNCZa973CrvjyldSGuHXO+kzgLBgG/9VbGbZn38peTdecuGZKBuffn8DDg8Ov",
-	"oSIeGT1UezXpY6VInOYVO4XgBQpFLcukeWfV9R6Rw2BGM7R6vO2+zGmOF+ah56VMyf7hV/5X9FdsnU6Z",
-	"+upgdTxlCucoAqvx2ly/tLl3jq8oNme+aCjx6SuMlT7zhDNFYo9KMCc087JZpJz5ZSuFb8fSd6xAonCF",
-	"UmOEJKHaniQ7cziZkUxiuG4vxnjJYkxWRjXPqcJc3smAOXnz2C4+7DeviRBkEVh0KcoMWO8ICInimsaN",
-	"2bfheOQsXTdl++A2WZ/5Tq/9eI4VF14TJUSRzcq2rt85Ba/v7hkSXzsHN5AN2/HmLpQUzdvukBCFe+ap",
-	"bzW/QtYN8hcpgmEfiAQCks4ZJjDCuBRULcDoDy703shLtbInviF5kbXDZkTiGAuFvpjYtmqtP6udanUl",
-	"YFgZqzLNRiOfkTl6vPS6A/1t0LNwWXYBz/CNOp4pFF0NnhEptfImRL+fgOIgkCTA2RGQqdT648wkvYxI",
-	"BQWZY/T+mFUx7hPXyR9tYRNUm2LSjGKW+K3PZzNkCWVzoKwo1RAIPBn99AzOuOZNhNBUDcAF2CQNOrZ7",
-	"AUGZVITF/vhXFQ4W313PUESV0u8ciqrMT7NGYFuwkSLTDOtcB3pRCKZcqZOr7Gk8vaTsmmQ0id6L0QaT",
-	"mpGGWZ99znmpPFCMV5lkGwTrhPNBURZZLBZGB1VFty2MdaHgHPi5hKKcZjSGJ89/DGHGBUgkGSawcnDp",
-	"aG0l/sa0X5CFTkTnjVKbNVPOMyQsaAqSS0G7NjWoHJn3wGfGo7RCQNsx+gNzjhGwTd3luyvoRpA8pdKT",
-	"nIR+dfeYZeHWiVlrQlREfayM2mpqM0MTZIrOqC/yPUX6I9EFfmSEVgqFfvz/Dx+Ox8ntYH/5mc8qG/Cx",
-	"xq9zrpfnVmX0qYuf9ehPNhDaZhannPZQjInEO/q0XvqszKc+C4xSLlQIaZkTtqezjol6egcwswV2/peL",
-	"OWFzyco8R7HrdZTYVJvJsbp7OfEBselNQQXK+xzyoQ5sw7MtTFiZGzwxvSlDZZxVo0fZymTGxQ0Rifnt",
-	"FCwCNdTMT8u468YOh/ct2pqj766HNc9Y60srJLVwEm6tk2vthH5PacPdBYdrw41OqT64aalL725easJ8",
-	"CCZbA5kTXWiYHNBOWhYPkZMMMXnkJTyy6SznCcK7t/+wtIgithB+8vwUdjRkSKx2TfrrnlVFvve2cwbJ",
-	"tqA26cuKO0UirE/PMn5jS4SMIlMnAk3wI5m0zT8v3GJ2qP08GAbnusg0rq5hk1GGUqdFfsPWU7SN/fW+",
-	"7ylLXEHMEmdHi76Hmrv0RlDtZlW7auY8FuDtTXX7can736DHSanS/Z7tSFx9med2fkHZjPvBcHz2uE7/",
-	"JFdpOQVTJwojDOi/tbXwjc5GJANnrgLXyBIu5JjtjAO7AOGYKUHmMieMzFGMg90IjIY0/WpsQ3VQdTRm",
-	"DiBjVjmVEZswIAJJCHGlCkcDIZRFxkkCVElwnCscs0pbVIWGyoxnGb8x61qWjcZszI5LlWpcWGGG8JN+",
-	"APtRHyxu9NE1cGBnUgh6TRS+vMLFy1c3agKW6WqtxFig2gVinSgtp59LMBYBZEmha3/YkYhjNulFN5hl",
-	"e1eM3zBruz39Hxf0V8PJntYDisnuEUisNKcjqawJEjlmk2N3yxC+M+iHd29/m0S6yxQLOPtpdAGKXKHU",
-	"2pysjf8m0ZidCsGF1IrujLPANj9a8E2TtMmuHU1qy9n2YKKBpwkHYZDRGJk0OaMaAJ5enj3dG0T7Tv8R",
-	"VIizQNJQDMLgGoWNdsEg6kd9vZwXyEhBg2HwIOpHD2x5lBon7l0Petq2sndrQ/eyt2pS56i6oLfaMTEb",
-	"4pSwOdb41wRC4JnGJsyokCqCUxKnVUcfEyGo1uaY+Rp62NFK/OZg8PVu3fdb/ZiZ7UzwfN34r26uZGRU",
-	"GcJNisxsM52jhJizGZ2XApMIdC9uaI1Z3RXvNA3wROLrCSx4CSm5xl2D+0lGc6oqS+ic0BQWga6RT4jE",
-	"0+sqH7lD7F+8k9smJX74zDasCL8uUSxWlI0wgUsowRkpMxUM+2boTHNdbvR97b2fohHcT3HQ75s5nKV5",
-	"2HdPGHhOeLE2Z97v97fMmO83W16NWHzTZTPU0KC0SDYB/8Ce7iPacLkaWev1g3uuf3DP9Qf3WO+kbIOy",
-	"Oln/0krCL7TOZZnnRCzqjEmMV+pgWsVujS4y12A1wJTBC01dh4FVo1f5fRv5P6A6tys6oN/Qh9VxoUpM",
-	"zc3KOuaQXpH33aisJnoPH/YP+/3B/qB/0O/3797qaci3GR3s7yV0ThUInJua0DC9c5yrjMYpCjivnss4",
-	"zf71Tykx221yvcUuU59LyEtGY1qQjKrFJiGJkHeUb3BwOBj07b+2dFtk+z2dbTUb8Djbxea6RIaQc6lA",
-	"FhjTGY2rlPAn9sY/6v7rGQfjbBFo9blTQZBkIeEmXQxhshoNlswkvJeVI01CnQk7b3XBZ8oq5x3jLxvr",
-	"UI1Pk9S2xBO3OF+LJ00d6tq4ZXxTiNbuDpTVZagTczR9Ddkm6jiVuZmdcOmJPZ37p04I8llitaS3drls",
-	"/cVMf7/jyeKTuUqHz2W7XdZev+y46uCTnb9+cht2lrsEdrgIK1sJLOyztfI2NIZGIjKKoroZN8MaO3Bv",
-	"X9irvXMsMrKwQ1QnplXDDi21Z1yxDIOn3IrZ3te5sf7L5+8wOBjck/7+/iepD7rt8ZpXn3QbxKqDtMOY",
-	"9S7R8WXXdX3+3Lt1h0PLbZXFR7h269uJ3zURbvcuHcqd28a/c9HZGc/4K0/pGvUDQdNzoNe7dT+dMHgq",
-	"SuUfy5jve6j9umdGMwNjzGZHMDmxUNi70M22XqIBnmNCicnAERyP2eQcC7H3iM5RqiHIlOztH3717fDd",
-	"29+Gk/rO0bSrDw8f9HdDoDOQyFRoOs8U4ytMojE7Zo7jQE4WMNXFUpGRWDe3qWZLtVBj2GlGw77+89KM",
-	"bpxp/se5S+jtWNe+UPn4vnX9WypHvYG/Cm50fvD1o9Ofi1ff/Pd3I/Jl7+Jx/vzLwycnWP6M51f54bP/",
-	"KZ48/78fHqSj8vvLb4d3qfonK+mOoP4w6Ntx8O7tb+NgYq6SV7DZ+DVYjaJHVBZcmplySxJvgb6p4Pii",
-	"90U7CjV6nVJGTBvh/Ypre1nx6QKfe3nUDXwjxQUmf4OAp9c/vGdW7/+OVcBHZHUbJkz9XV+quLFoRyqB",
-	"JMdk9yMisx0Wby7aO/cvHx2q/hxFfkeuP9gbt5cho/pG7wiqu0TK5tUkX9af/rSn+f/x3L9w/W7t3f78",
-	"5Ki+RLH3k0ShDCEnhaxudQwsdOGz2fuXzZvmAqJu3bUndj5Klu5jO1hcvlj+OwAA//8=",
+	"7Fvvctu2ln+VM9w7U+uGpiTHbm/k6QfXSdukbupacTOzUTaEyCMRMQkwAGhZ9WgmD7HP0KfYb/smeZId",
+	"ACQFipRj59+kOzefZBIEDs6f3/mdA+Tai3iWc4ZMSW907eVEkAwVCvPX4xiznCtk0fIXXOonMcpI0FxR",
+	"zryRdwQFo28KhAtcQo4CUj6nEUlB4JsCpYIdDOYBEDg/f/ywdwgEBCqxhAVVCagEQZLMfkxYDFMeL2GO",
+	"Sq5fESYXKALP96heL0ESo/B8j5EMvZEr364W0Pf0wlRg7I2UKND3ZJRgRrTkGbk6QTZXiTfaOzjwvYyy",
+	"6u+h76llrieUSlA291Yr3xsX04xKSTl7HOvvjQA5Ucl6eekOuWntGRcZUd7IKwqqR26uttIfy5wziUbv",
+	"p4JPU8z0z4gzhUzpnyTPUxoRrft+bkfcey21Ia6dtf4hcOaNvP/orw3bt29lv5rXrLhhSgZnPx7Dg/2D",
+	"76CcPDB6KL/VUx8pRaIkK8XJBc9RKGpFJvU7q673bNn3ZjRFq8fr9suMZvjMPOx4KROyd/Bt9yv6JzZW",
+	"p0x9u79enjKFcxSe1XhlrhdN6Z3lyxnrNV/WM/Hpa4yUXvOYpOmURBdtnUQCicL4SDVEionCXUUz7NJK",
+	"IdKOjW1Iqwf5zuw3SXWGcyoVmi8/gXwSI4GqjQQ//3p0vDv++ehguGfiecYFRKUIu6RQCTJV+u4hyIQv",
+	"GHAWYfCROijFub0yDCwZf41jqqUh6amjkxlJJfobairlacVLolQu4fzsRO/ChZfBYODfQvxOSTlTJOqI",
+	"L8wITTt9Pk846w6UrYpsL2vUt4a8O2qIMMYLFmn9V3FknlOFmbwVGmTk6rEdfLDWHRGCLD0LVYoy4z23",
+	"RBeJ4pJGNYbcBIpjZ+immZoLN6ftMt+jy25wjBQXnSaKiMRbbikmimy3i005LYHw8vaILPGNI2MNlX4z",
+	"z91mJoMet8YUxS+QtSPsWYJgxAcigYCkc4YxjDEqBFVLMKqGZ/rbThRRpenximR52kzXAYkizBV25eKm",
+	"A1T6s9opR5cb9Eu7lqbZ6g+nZI4dAX3ZipKbvNR61qodGwyv1NFMoWhr8JRIqZUXEv0+BMVBIIlBYzCZ",
+	"Sq0/zgzZSolUkJO5C8jbcmUpeNd2Hd7S3GyMaht8zSimcbf1+WyGLKZsDpTlhRoBgSfj357CKdeyCR9q",
+	"tgpcgCWHoDlFp0NQJhVhUTdUloTV+nc7MhRRhewODkVV2j1n5YHNjY0VmaZYcSzQg3wwNLkidbKv/ekV",
+	"ZZckpXHwXh+tfVILUgvbZZ8zXqgOV4zWSecmF6xy0wcBMrJILI0OykriJhhru4Kz4DcS8mKa0giePP/F",
+	"N0xDIkkxhnWAS0dr6+1vpZs5WeqcdVYrtR4z5TxFwryaCJ8L2rap8cqxeQ98ZiJKKwS0HYMvmJ7MBpuz",
+	"u3K3N7rVSU6o7MhjQr+6PWZZd2th1sYmykm7RBk31dQUhsaaU85oF/KdIP2FaCIamE0rhUI//q8HDyaT",
+	"+Hq4t/pHl1W2+MeGvM66nTI3SNSn5kmb6E+2THSTWZwyrmPGOzASPfRpkU27LDBOuFA+JEVG2K7OOgb1",
+	"9BfAzCew8wcXc8LmkhVZhqLXGSgfUKJ8ADZd5VSgvFsd9GEBbOHZEhNWZMafmP4oRWWCVXuPssxkxsWC",
+	"iNj8dgiLQO1q5qcV3A1jR8K7krZ66dvrYSMyNvohpSc1/MS/kVJX2vG7I6Xp7q5zuDbcGpTqg+ubinq3",
+	"81IN8z6YbA1kTjTRMDmgmbSsPwROMsT4YefEY5vOMh4jvHv733Yuooglwk+eP4Id7TIkUj2T/tprlcj3",
+	"3srPVvSGUJv0Zbc7RSJsTM9SvrAUIaXI1LFAA34klbbpxHOXzI50nHsj70yTTBPq2m1SylDqtKiL/o0U",
+	"bbG/+u5HymJ3I2aI80Vj/o7Z3KELQXWYlZWt6S9aB29+VJUf57pU9vqcFCrZ69uKxNWXeW77ZpTNeLcz",
+	"HJ0+rtI/yVRSTMHwRGE2A/pvbS280tmIpOD08+ASWcyFnLCdiWcHIBwxJchcZoSROYqJ1wvAaEjPX7YL",
+	"qQZVR2NmATJhZVCZbRMGRCDxISpV4WjAhyJPOYmBKglOcPkTVmqLKt/MMuNpyhdmXMOywYRN2FGjwTOC",
+	"3/QD2AsGYP1GL105DuyEuaCXROGrC1y+er1QIVihy7G2p9MDYoMoKabfSDAWAWRxrrk/7EjECQv7wQLT",
+	"dPeC8QWztjO9Ji7on0aSXa0HFGHvECSWmtNIKqsJiZyw8Mj9ZAQ/GO+Hd2//CgNdZYolnP42fgaKXKDU",
+	"2gw32s5hMGGPhOBCakW32qhgix+98W0d3LBnW+LacrY8CLXj6Yk930tphEyanFE2nh+dn57sDoM9p/7w",
+	"So+zjqRd0fO9SxQW7bxhMAgGejjPkZGceiPvfjAI7lt6lJgg7l8O+5HTzIzRJKXRtf5I1AnVe2ie123P",
+	"jd713mC/HR1nmPFLjE287Q+G21JmPdG6U63H37/DeAfRvNGLNZa9aGDUy9VLDRdZRsTS1GQ8r9uVOrMo",
+	"Mpf6m/Wzlyvfm9vOZ1MbP6HarorBDS38u7Xu6zU6evcaeypJv4CK9fj9z20Sg/EW6aoGdr1HOD872Wqk",
+	"vFDd6KyjQweyBDRBzXBR9pf4DJa8EAbYNDKASqhp7OqEa2q7HZVovDFNmLDM5D1/fY5lew8SwrrnrfFR",
+	"KpLlIeycM3qlYY2zWPYmTMNpuKU5HsJOglfgttP5JYoJC+sJ4R5MvGDiwT1zYhY6p2kGOUGgKgTDGBIU",
+	"6Js+ey+YsDPDG9duDjyNUZMHwuAAMsp0KjZYb8iFQKAMIm66Jsrg/eGE6WV+4hWs5yS6IHOEhEgI/0BB",
+	"Z8vKT8MAHmJKL1FQtLgoUAmK8YQZefHKegwlKejxfDaDgimaAoG9q6vy5M+W90WujbK3DwkvhDRbsT5B",
+	"2dwSLhBcE0fpqMFiZzNWT4tmrJqezw88Xn7yMK1OGlZNjqxEgasvgBLOqU8HXqzfHrp+Q2V9MpMugfFF",
+	"iSWDO2LDVwfv1X5hhwsQmKckwp7ZuYsoxtU0KBh+U3Y5u1Fm5ZfJUst2beucVX/d0Z13HZFZKmEKHIgS",
+	"wuZYkUU9gW/CUSqYUSFVAI9IlJTwFBFhg2jCurrfsKMZx7/2h9/1qia5JRP2IE7wbJMpvV5cyMDwDh8W",
+	"CTLzmWmzSh3wMzovBMYBnOrY1nNNWNVC3qm7xaHEN6HGTUjIJfYMcIQpzagKu0LvhEp1TCQ+qvTq3jR4",
+	"0Xm8XtePH36w7pcTvylQLNczm8147kQxzkiRKm80MDcDaKZr80FXL7x7RrPx7hmHg4E537JzHgzcFYYd",
+	"K7z8jPiwPo/ougJgTgC0U1pP/grD/8tRD2KiUlceZaHTgAJtmhoG1l3RbQTxzI5oOf2WpmWFC2UVV19/",
+	"2fQ5pBfkfdde1sdfDx4MDgaD4d5wsD8YDG7fF9Uu3xR0uLcb0zlVhptxXcpqoXeOMpXSKEEBZ+VzGSXp",
+	"//6PlJj26sLY+i5T30jICkYjmpOUquW2TRIhb7m/4f7BcDiw/5q7u2FvnzPY1o30LZx9SxEvfci4VCBz",
+	"jOiMRmVK+Iqj8UtdUnrKwQRbAFp97hEaSLKUsEiWIwjX52gFMwnvVRlIoa8zYestEUhMD8J5x/ir2jpU",
+	"+6dJajfgidvJ2sCTumnj2rhhfNO1qcJd0+6yZ+Ngjp5fu2yNOk4byxw0cNmBPa17HS0I6rLEekh/4wag",
+	"jZfPQJs35bwVbx5+svU3V266nZUu1vTRL20lMLfPNnpBvjE0EpFSFGURY042ygqxcatS7Z5pMrq0J44O",
+	"ppUnA3rXHb39le+dcLvN5neta4V/+/zte/vDO86/t/dJ+EG7l7wR1cftbmrZbrUnF5stVSeW3dDtiuf+",
+	"tXuSsrqJWXxEaDcuuH7WRHhzdGkod67m/H8mna2zjG7mKV2jfqDT9B3X61+791uNP23tkplL2NQ2UmY0",
+	"NW6M6ewQwmPrCrvPljmGeoh28AxjSkwGDuBowsIzzMXuQzpHqUYgE7K7d/Dt96N3b/8ahdUFHVOuPji4",
+	"P+j5QGcgkSnfVJ4JRhcYBxN2xJzAgYwsYYpV3R7DItFiqYbXGHHqc9Su+vPcnHM4R98fFy5+Z8W6cY34",
+	"4+vWzQvvjnq9bhZc63z/u4ePfs9f/+vnH8bkXv/Z4+z5vYMnx1j8jmcX2cHTX/Mnz//zp/vJuPjx/PvR",
+	"bVh/uN7dIVS3t7+feO/e/jXxQnPvau02W6/sV170kMqcS3MA29hJJ0HfRjj+2f9nE4VqvU4pI6aM6Lxq",
+	"/6Xace5NizbwjRUX9ZnI3zxLDx7cMasPPiML+IisbmHC8O/qBoKLRTtSCSQZxr2PQGZ7srqdtLcuK3w0",
+	"VH0dJL+1ry8cjTfTkHF1/eUQyos3lM3LY29Z3ZNtHn3/O3L/xvzd2rt5V/OwunFgL/MQhdKHjOSyvAJh",
+	"3EITn+3Rv6rf1Kf1VemuI7H1P8ek+9g2FhsPqkOH1cvV/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -67,7 +67,8 @@ func toAttachment(a hub.Attachment) Attachment {
 }
 
 func toEvent(e hub.Event) Event {
-	out := Event{EventId: id(e.ID), Seq: e.Seq, Type: e.Type, Time: e.CreatedAt.UTC(), Actor: e.Actor, Token: optional(e.Token)}
+	caseID := id(e.CaseID)
+	out := Event{EventId: id(e.ID), CaseId: &caseID, Seq: e.Seq, Type: e.Type, Time: e.CreatedAt.UTC(), Actor: e.Actor, Token: optional(e.Token)}
 	if e.SubmissionID != "" {
 		sid := id(e.SubmissionID)
 		out.SubmissionId = &sid

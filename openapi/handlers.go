@@ -25,6 +25,9 @@ type Pipeline interface {
 	Upload(ctx context.Context, p *hub.Principal, subID, attID, mimeType, filename string, body io.Reader, wantSHA256 []byte) (*hub.Attachment, error)
 	Submit(ctx context.Context, p *hub.Principal, id string, req pipeline.SubmitRequest) (*hub.Submission, error)
 	Events(ctx context.Context, p *hub.Principal, caseID string, afterSeq, limit int) ([]hub.Event, error)
+	PutCallback(ctx context.Context, p *hub.Principal, url string) (*pipeline.RegisteredCallback, error)
+	GetCallback(ctx context.Context, p *hub.Principal) (*pipeline.RegisteredCallback, error)
+	DeleteCallback(ctx context.Context, p *hub.Principal) error
 }
 
 // API serves the vendor API.
@@ -218,4 +221,37 @@ func parseReprDigest(h string) ([]byte, error) {
 		return b, nil
 	}
 	return nil, hub.FieldError("Repr-Digest", "want sha-256=:<base64 of 32 bytes>:")
+}
+
+// GetCallback implements ServerInterface.
+func (a *API) GetCallback(w http.ResponseWriter, r *http.Request) {
+	cb, err := a.pipeline.GetCallback(r.Context(), principal(r))
+	if err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, Callback{Url: cb.URL, CreatedAt: cb.CreatedAt.UTC()})
+}
+
+// PutCallback implements ServerInterface.
+func (a *API) PutCallback(w http.ResponseWriter, r *http.Request) {
+	var req CallbackRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	cb, err := a.pipeline.PutCallback(r.Context(), principal(r), req.Url)
+	if err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, CallbackRegistered{Url: cb.URL, Secret: cb.Secret, CreatedAt: cb.CreatedAt.UTC()})
+}
+
+// DeleteCallback implements ServerInterface.
+func (a *API) DeleteCallback(w http.ResponseWriter, r *http.Request) {
+	if err := a.pipeline.DeleteCallback(r.Context(), principal(r)); err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -28,6 +28,14 @@ type Config struct {
 	KeyEncryptionKey []byte
 	DataDir          string // dev only: SQLite file and blobs
 	Dev              bool
+	// SubmissionTTL (AMTHUB_SUBMISSION_TTL) is how long a submission may
+	// stay incomplete; ReceiptTimeout (AMTHUB_RECEIPT_TIMEOUT) how long a
+	// forwarded one waits for accept/reject before it is sent again.
+	SubmissionTTL  time.Duration
+	ReceiptTimeout time.Duration
+	// InsecureCallbacks allows http and private callback addresses
+	// (serve --insecure-callbacks, for test set-ups on loopback).
+	InsecureCallbacks bool
 }
 
 // Variable describes one environment variable, for validation and the
@@ -47,6 +55,8 @@ var Variables = []Variable{
 	{"AMTHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"AMTHUB_LOG_FORMAT", "json", "json or text"},
 	{"AMTHUB_SHUTDOWN_TIMEOUT", "8s", "how long SIGTERM waits for in-flight work"},
+	{"AMTHUB_SUBMISSION_TTL", "24h", "how long a submission may stay incomplete before it expires"},
+	{"AMTHUB_RECEIPT_TIMEOUT", "10m", "how long a forwarded submission waits for accept/reject before redelivery"},
 }
 
 // configError names the variable at fault, so start-up fails with one clear
@@ -78,12 +88,18 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	if err := c.loadLogging(getenv); err != nil {
 		return c, err
 	}
-	if v := getenv("AMTHUB_SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return c, &configError{"AMTHUB_SHUTDOWN_TIMEOUT", "want a positive duration, e.g. 10s"}
+	c.SubmissionTTL, c.ReceiptTimeout = 24*time.Hour, 10*time.Minute
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"AMTHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout}, {"AMTHUB_SUBMISSION_TTL", &c.SubmissionTTL}, {"AMTHUB_RECEIPT_TIMEOUT", &c.ReceiptTimeout}} {
+		if v := getenv(d.name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				return c, &configError{d.name, "want a positive duration, e.g. 10s"}
+			}
+			*d.to = dur
 		}
-		c.ShutdownTimeout = d
 	}
 	if dev {
 		return c, nil

@@ -48,10 +48,10 @@ func newDevCommand(stdout io.Writer, getenv func(string) string) *cobra.Command 
 				if err != nil {
 					return fmt.Errorf("seed demo data: %w", err)
 				}
-				if err := startSimulators(cmd.Context(), app, demo); err != nil {
+				if err := startSimulators(cmd.Context(), app, demo, cfg.DataDir); err != nil {
 					return err
 				}
-				if err := writeDemo(cfg.DataDir, demo); err != nil {
+				if err := writeDemoFile(filepath.Join(cfg.DataDir, "demo.json"), demo); err != nil {
 					return err
 				}
 				printBanner(stdout, cfg, demo, memory)
@@ -149,14 +149,18 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	}, nil
 }
 
-// writeDemo writes demo.json (it may hold demo secrets: owner-only).
-func writeDemo(dir string, d *Demo) error {
+// writeDemoFile writes demo.json (it holds demo secrets: owner-only),
+// atomically, so that readers never see half a file.
+func writeDemoFile(path string, d *Demo) error {
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "demo.json")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

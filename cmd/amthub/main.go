@@ -55,14 +55,19 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 	root.SetErr(stderr)
 	root.AddCommand(
 		newDevCommand(stdout, getenv),
-		newServeCommand(getenv),
+		newServeCommand(stdout, getenv),
 		newMigrateCommand(stdout, getenv),
+		newTenantCommand(stdout, getenv),
+		newClientCommand(stdout, getenv),
+		newSimCommand(getenv),
 	)
 	return root
 }
 
-func newServeCommand(getenv func(string) string) *cobra.Command {
-	return &cobra.Command{
+func newServeCommand(stdout io.Writer, getenv func(string) string) *cobra.Command {
+	var demoFile, simLogDir string
+	var simulators, insecureCallbacks bool
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub on PostgreSQL, RabbitMQ and Redis (configured by AMTHUB_* variables)",
 		Args:  cobra.NoArgs,
@@ -71,9 +76,32 @@ func newServeCommand(getenv func(string) string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serve(cmd.Context(), cfg, nil)
+			cfg.InsecureCallbacks = insecureCallbacks
+			if demoFile == "" {
+				if simulators {
+					return fmt.Errorf("--simulators needs --demo")
+				}
+				return serve(cmd.Context(), cfg, nil)
+			}
+			return serve(cmd.Context(), cfg, func(app *App) error {
+				demo, err := seedDemo(cmd.Context(), app)
+				if err != nil {
+					return fmt.Errorf("seed demo data: %w", err)
+				}
+				if simulators {
+					if err := startSimulators(cmd.Context(), app, demo, simLogDir); err != nil {
+						return err
+					}
+				}
+				return writeDemoFile(demoFile, demo)
+			})
 		},
 	}
+	cmd.Flags().StringVar(&demoFile, "demo", "", "seed the demo tenant, clients and destinations, and write what was seeded to this JSON file (staging, tests)")
+	cmd.Flags().BoolVar(&simulators, "simulators", false, "with --demo: run a Fachverfahren simulator per demo destination in this process")
+	cmd.Flags().StringVar(&simLogDir, "sim-log-dir", "", "directory for the simulators' durable logs (default: in memory)")
+	cmd.Flags().BoolVar(&insecureCallbacks, "insecure-callbacks", false, "allow http and loopback callback URLs (test set-ups only)")
+	return cmd
 }
 
 // serve opens, listens and runs the hub until ctx ends. ready, if not nil,

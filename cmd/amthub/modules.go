@@ -37,7 +37,12 @@ func (a *App) mountModules(ctx context.Context) error {
 
 	a.Submissions = sqlstore.NewSubmissionStore(a.DB)
 	engine := mappings.NewEngine(nil, mappings.Limits{})
-	a.Pipeline = pipeline.NewService(a.Submissions, mappings.NewValidator(), mappingRunner{engine}, a.DB.Now, pipeline.Config{})
+	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Submissions, Validator: mappings.NewValidator(),
+		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now},
+		pipeline.Config{InsecureCallbacks: a.Config.Dev || a.Config.InsecureCallbacks, ExpireAfter: a.Config.SubmissionTTL})
+	if err != nil {
+		return err
+	}
 	api, err := openapi.New(a.Pipeline, a.OAuth.Verifier.Require())
 	if err != nil {
 		return err
@@ -49,7 +54,8 @@ func (a *App) mountModules(ctx context.Context) error {
 	}
 	a.workers = append(a.workers,
 		pipeline.NewReplyConsumer(a.Submissions, a.Bus, a.Logger, a.Registry, consumers).Run,
-		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger}).Run,
+		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
+		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
 	)
 	return a.declareDestinations(ctx)
 }

@@ -6,15 +6,22 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/amthub/amthub/connectors/fachverfahren"
 	"github.com/amthub/amthub/connectors/fachverfahren/sim"
 )
 
 // startSimulators runs a Fachverfahren simulator for each demo destination
-// on the in-process bus, and returns once each has subscribed, so that no
+// on the hub's bus, and returns once each has subscribed, so that no
 // submission is published before anyone listens.
-func startSimulators(ctx context.Context, app *App, demo *Demo) error {
+func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) error {
 	for _, d := range demo.Destinations {
-		s, err := sim.New(sim.Config{DestinationID: d.DestinationID, LogPath: filepath.Join(app.Config.DataDir, "sim-"+d.DestinationID+".log")},
+		logPath := ""
+		if logDir != "" {
+			logPath = filepath.Join(logDir, "sim-"+d.DestinationID+".log")
+		}
+		s, err := sim.New(sim.Config{DestinationID: d.DestinationID, LogPath: logPath},
 			app.Bus, app.Bus, app.Logger.With("component", "sim", "destination", d.DestinationID))
 		if err != nil {
 			return fmt.Errorf("simulator for %s: %w", d.Name, err)
@@ -32,4 +39,48 @@ func startSimulators(ctx context.Context, app *App, demo *Demo) error {
 		}
 	}
 	return nil
+}
+
+func newSimCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{Use: "sim", Short: "Run simulators of outside systems against a hub's broker"}
+	var cfg sim.Config
+	var statusDelay time.Duration
+	fv := &cobra.Command{
+		Use:   "fachverfahren",
+		Short: "Simulate a Fachverfahren on RabbitMQ (AMTHUB_AMQP_URL): accept, reject on a rule, send status updates",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			url, err := requireURL(getenv, "AMTHUB_AMQP_URL", "amqp", "amqps")
+			if err != nil {
+				return err
+			}
+			cfg.StatusDelay = statusDelay
+			logger := newLogger(Config{LogFormat: "json"})
+			pub, sub, err := fachverfahren.AMQPPubSub(url, logger)
+			if err != nil {
+				return &configError{"AMTHUB_AMQP_URL", err.Error()}
+			}
+			defer pub.Close()
+			defer sub.Close()
+			s, err := sim.New(cfg, pub, sub, logger)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			logger.Info("fachverfahren simulator running", "destination", cfg.DestinationID)
+			if err := s.Run(cmd.Context()); err != nil && cmd.Context().Err() == nil {
+				return err
+			}
+			return nil
+		},
+	}
+	f := fv.Flags()
+	f.StringVar(&cfg.DestinationID, "destination", "", "destination id whose queue fv.<id> to consume (required)")
+	f.StringVar(&cfg.LogPath, "log", "", "durable applied-log file (JSON lines); empty keeps it in memory")
+	f.StringVar(&cfg.RejectPointer, "reject-pointer", "", "JSON pointer into the data; reject when it equals true (default /simulateReject)")
+	f.DurationVar(&statusDelay, "status-delay", 50*time.Millisecond, "delay between status updates; negative sends none")
+	f.IntVar(&cfg.Concurrency, "concurrency", 8, "submissions handled at once")
+	_ = fv.MarkFlagRequired("destination")
+	cmd.AddCommand(fv)
+	return cmd
 }

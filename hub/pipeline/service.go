@@ -54,6 +54,9 @@ type Config struct {
 	MaxAttachments int
 	// MaxDataSize bounds the form data. Default 2 MiB.
 	MaxDataSize int
+	// InsecureCallbacks allows http:// and private or loopback callback
+	// addresses; for `amthub dev` and tests only.
+	InsecureCallbacks bool
 }
 
 func (c *Config) defaults() {
@@ -76,14 +79,34 @@ type Service struct {
 	store     *sqlstore.SubmissionStore
 	validator Validator
 	mapper    Mapper
+	signer    Signer
+	issuer    string
+	sealer    *sealer
 	cfg       Config
 	now       hub.Clock
 }
 
+// Deps are the collaborators of a Service. Signer may be nil (events stay
+// unsigned); SecretKey (32 bytes) seals callback secrets at rest.
+type Deps struct {
+	Store     *sqlstore.SubmissionStore
+	Validator Validator
+	Mapper    Mapper
+	Signer    Signer
+	Issuer    string
+	SecretKey []byte
+	Now       hub.Clock
+}
+
 // NewService returns the pipeline service.
-func NewService(store *sqlstore.SubmissionStore, v Validator, m Mapper, now hub.Clock, cfg Config) *Service {
+func NewService(d Deps, cfg Config) (*Service, error) {
 	cfg.defaults()
-	return &Service{store: store, validator: v, mapper: m, cfg: cfg, now: now}
+	sl, err := newSealer(d.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: d.Store, validator: d.Validator, mapper: d.Mapper, signer: d.Signer, issuer: d.Issuer,
+		sealer: sl, cfg: cfg, now: d.Now}, nil
 }
 
 // Config returns the effective limits.
@@ -285,14 +308,6 @@ func asDataInvalid(err error) error {
 		return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "data_invalid", Field: he.Field, Message: he.Message, Err: err}
 	}
 	return err
-}
-
-// Events lists a case's timeline for the vendor that owns it.
-func (s *Service) Events(ctx context.Context, p *hub.Principal, caseID string, afterSeq, limit int) ([]hub.Event, error) {
-	if !hub.ValidID(caseID) {
-		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
-	}
-	return s.store.ListEvents(ctx, p.TenantID, p.ClientID, caseID, afterSeq, limit)
 }
 
 // citizenOf returns the citizen a principal acts for: the subject of a

@@ -19,13 +19,6 @@ func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event)
 	if len(e.Data) == 0 {
 		e.Data = []byte("{}")
 	}
-	if s.Sign != nil {
-		tok, err := s.Sign(e)
-		if err != nil {
-			return fmt.Errorf("sign event: %w", err)
-		}
-		e.Token = tok
-	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (id, tenant_id, case_id, seq, type, submission_id, actor, data, token, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -33,7 +26,7 @@ func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event)
 		nullString(e.Token), e.CreatedAt); err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
-	return nil
+	return s.queueCallback(ctx, tx, e)
 }
 
 // ListEvents returns up to limit events of a case after seq afterSeq, for

@@ -12,9 +12,6 @@ import (
 // attachments and case timelines.
 type SubmissionStore struct {
 	db *DB
-	// Sign, if set, signs each event as it is appended (a Security Event
-	// Token); the token is stored with the event.
-	Sign func(e *hub.Event) (string, error)
 }
 
 // NewSubmissionStore returns a SubmissionStore on db.

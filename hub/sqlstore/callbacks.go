@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+)
+
+// Callback is a vendor's registered callback URL.
+type Callback struct {
+	TenantID, ClientID, URL string
+	SealedSecret            []byte
+	CreatedAt               time.Time
+}
+
+// PutCallback registers or replaces a client's callback.
+func (s *SubmissionStore) PutCallback(ctx context.Context, c *Callback) error {
+	c.CreatedAt = s.db.Now()
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO callbacks (tenant_id, client_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, client_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, created_at = excluded.created_at`,
+		c.TenantID, c.ClientID, c.URL, c.SealedSecret, c.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("put callback: %w", Translate(err))
+	}
+	return nil
+}
+
+// FindCallback returns a client's callback.
+func (s *SubmissionStore) FindCallback(ctx context.Context, tenantID, clientID string) (*Callback, error) {
+	c := &Callback{TenantID: tenantID, ClientID: clientID}
+	err := s.db.QueryRowContext(ctx, `SELECT url, secret, created_at FROM callbacks WHERE tenant_id = $1 AND client_id = $2`,
+		tenantID, clientID).Scan(&c.URL, &c.SealedSecret, &c.CreatedAt)
+	if ErrNoRows(err) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "callback_not_found", Message: "No callback is registered."}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find callback: %w", err)
+	}
+	return c, nil
+}
+
+// DeleteCallback removes a client's callback and its pending deliveries.
+func (s *SubmissionStore) DeleteCallback(ctx context.Context, tenantID, clientID string) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM callback_deliveries WHERE tenant_id = $1 AND client_id = $2`, tenantID, clientID); err != nil {
+			return fmt.Errorf("delete callback deliveries: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM callbacks WHERE tenant_id = $1 AND client_id = $2`, tenantID, clientID); err != nil {
+			return fmt.Errorf("delete callback: %w", err)
+		}
+		return nil
+	})
+}
+
+// queueCallback schedules the delivery of an event to the callback of the
+// client owning its case, if it has one; in the event's transaction.
+func (s *SubmissionStore) queueCallback(ctx context.Context, tx *Tx, e *hub.Event) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO callback_deliveries (id, tenant_id, client_id, event_id, next_at, created_at)
+		SELECT $1, cb.tenant_id, cb.client_id, $2, $3, $3
+		FROM cases c JOIN callbacks cb ON cb.tenant_id = c.tenant_id AND cb.client_id = c.client_id
+		WHERE c.id = $4`, hub.NewID(), e.ID, e.CreatedAt, e.CaseID)
+	if err != nil {
+		return fmt.Errorf("queue callback: %w", err)
+	}
+	return nil
+}
+
+// Delivery is a leased callback delivery with what it needs to be sent.
+type Delivery struct {
+	ID           string
+	ClientID     string
+	Attempts     int
+	CreatedAt    time.Time
+	URL          string
+	SealedSecret []byte
+	Event        hub.Event
+}
+
+// LeaseDeliveries claims up to limit due deliveries for lease: they are not
+// due again before then, so another dispatcher skips them, and a crashed
+// dispatcher's lease simply runs out.
+func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Duration, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		now := s.db.Now()
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM callback_deliveries WHERE next_at <= $1 ORDER BY next_at LIMIT $2`+
+			s.db.Dialect.SkipLocked(), now, limit)
+		if err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("lease deliveries: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			d := Delivery{ID: id}
+			var sub, tok *string
+			var data string
+			err := tx.QueryRowContext(ctx, `
+				UPDATE callback_deliveries SET next_at = $2, attempts = attempts + 1 WHERE id = $1
+				RETURNING attempts, created_at, event_id, client_id`, id, now.Add(lease)).Scan(&d.Attempts, &d.CreatedAt, &d.Event.ID, &d.ClientID)
+			if err != nil {
+				return fmt.Errorf("lease delivery %s: %w", id, err)
+			}
+			err = tx.QueryRowContext(ctx, `
+				SELECT cb.url, cb.secret, e.tenant_id, e.case_id, e.seq, e.type, e.submission_id, e.actor, e.data, e.token, e.created_at
+				FROM callback_deliveries d
+				JOIN callbacks cb ON cb.tenant_id = d.tenant_id AND cb.client_id = d.client_id
+				JOIN case_events e ON e.id = d.event_id
+				WHERE d.id = $1`, id).Scan(&d.URL, &d.SealedSecret, &d.Event.TenantID, &d.Event.CaseID, &d.Event.Seq,
+				&d.Event.Type, &sub, &d.Event.Actor, &data, &tok, &d.Event.CreatedAt)
+			if err != nil {
+				return fmt.Errorf("load delivery %s: %w", id, err)
+			}
+			d.Event.SubmissionID, d.Event.Token, d.Event.Data = deref(sub), deref(tok), []byte(data)
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FinishDelivery deletes a delivery that succeeded or was given up.
+func (s *SubmissionStore) FinishDelivery(ctx context.Context, id string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM callback_deliveries WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("finish delivery: %w", err)
+	}
+	return nil
+}
+
+// RetryDelivery schedules another attempt.
+func (s *SubmissionStore) RetryDelivery(ctx context.Context, id string, at time.Time, cause string) error {
+	if len(cause) > 300 {
+		cause = cause[:300]
+	}
+	cause = strings.ToValidUTF8(cause, "?")
+	if _, err := s.db.ExecContext(ctx, `UPDATE callback_deliveries SET next_at = $2, last_error = $3 WHERE id = $1`, id, at.UTC(), cause); err != nil {
+		return fmt.Errorf("retry delivery: %w", err)
+	}
+	return nil
+}
+
+// SaveEventToken stores the signed form of an event the first time it is
+// signed; a token once stored never changes.
+func (s *SubmissionStore) SaveEventToken(ctx context.Context, eventID, token string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE case_events SET token = $2 WHERE id = $1 AND token IS NULL`, eventID, token); err != nil {
+		return fmt.Errorf("save event token: %w", err)
+	}
+	return nil
+}
