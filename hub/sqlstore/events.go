@@ -113,3 +113,14 @@ func (s *SubmissionStore) ListCaseEventsForCitizen(ctx context.Context, tenantID
 	}
 	return s.ListEvents(ctx, tenantID, client, caseID, 0, 1000)
 }
+
+// AppendEventTx appends an event to a case's timeline inside the caller's
+// transaction: other modules (payments, mailbox) record their state changes
+// on the same timeline, atomically with the change. It fills ID, Seq and
+// CreatedAt, and queues the vendor's callback.
+func (s *SubmissionStore) AppendEventTx(ctx context.Context, tx *Tx, e *hub.Event) error {
+	if e.TenantID == "" || e.CaseID == "" || e.Type == "" || e.Actor == "" {
+		return fmt.Errorf("append event: tenant, case, type and actor are required")
+	}
+	return s.appendEvent(ctx, tx, e)
+}
