@@ -40,6 +40,10 @@ func NewEngine(store Store, limits Limits) *Engine {
 		byRef: map[Ref]*list.Element{}, lru: list.New()}
 }
 
+// Limits returns the bounds of the engine's runs, so that a check before an
+// upload is accepted holds within the same bounds as the pipeline's runs.
+func (e *Engine) Limits() Limits { return e.limits }
+
 // Run maps input with the referenced mapping; see Mapping.Run for errors.
 func (e *Engine) Run(ctx context.Context, ref Ref, input []byte, meta Meta) (*Result, error) {
 	m, err := e.Mapping(ctx, ref)
