@@ -60,6 +60,7 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 		newTenantCommand(stdout, getenv),
 		newClientCommand(stdout, getenv),
 		newSimCommand(getenv),
+		newMappingCommand(stdout, getenv),
 	)
 	return root
 }

@@ -167,6 +167,17 @@ func (d Dialect) SkipLocked() string {
 	return ""
 }
 
+// ForUpdate returns the clause that locks the rows a transaction reads
+// before it changes them, so that concurrent transitions of one object
+// (a relay's "forwarded", a consumer's "accepted") serialise. SQLite's
+// single writer already does.
+func (d Dialect) ForUpdate() string {
+	if d == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // ErrNoRows reports whether err is sql.ErrNoRows.
 func ErrNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 

@@ -15,6 +15,9 @@ import (
 // incomplete submission owned by clientID.
 func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID, submissionID string, a *hub.Attachment, content []byte) error {
 	return s.db.InTx(ctx, func(tx *Tx) error {
+		if err := lockSubmission(ctx, tx, submissionID); err != nil {
+			return err
+		}
 		sub, err := findSubmission(ctx, tx, tenantID, clientID, submissionID, false)
 		if err != nil {
 			return err
@@ -45,6 +48,21 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 	})
 }
 
+// lockSubmission locks a submission's row for the rest of the transaction
+// (PostgreSQL; SQLite's write transactions are already exclusive), so that
+// its state is read and changed by one transaction at a time.
+func lockSubmission(ctx context.Context, tx *Tx, id string) error {
+	if tx.db.Dialect != Postgres {
+		return nil
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, id).Scan(&one)
+	if err != nil && !ErrNoRows(err) {
+		return fmt.Errorf("lock submission: %w", err)
+	}
+	return nil
+}
+
 // checkOpen refuses changes to a submission that is no longer incomplete.
 func (s *SubmissionStore) checkOpen(sub *hub.Submission) error {
 	if sub.State == hub.StateExpired || sub.State == hub.StateIncomplete && !s.db.Now().Before(sub.ExpiresAt) {
@@ -70,6 +88,9 @@ type Submitted struct {
 func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in Submitted) (*hub.Submission, error) {
 	var sub *hub.Submission
 	err := s.db.InTx(ctx, func(tx *Tx) (err error) {
+		if err := lockSubmission(ctx, tx, id); err != nil {
+			return err
+		}
 		if sub, err = findSubmission(ctx, tx, tenantID, clientID, id, false); err != nil {
 			return err
 		}
@@ -90,11 +111,15 @@ func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID,
 				Message: "Announced attachments are not uploaded yet: " + strings.Join(missing, ", ")}
 		}
 		now := s.db.Now()
-		if _, err := tx.ExecContext(ctx, `
+		res, err := tx.ExecContext(ctx, `
 			UPDATE submissions SET state = $2, data = $3, content_type = $4, data_hash = $5, submitted_at = $6
 			WHERE id = $1 AND state = 'incomplete'`,
-			id, hub.StateSubmitted, in.Data, in.ContentType, in.DataHash, now); err != nil {
+			id, hub.StateSubmitted, in.Data, in.ContentType, in.DataHash, now)
+		if err != nil {
 			return fmt.Errorf("mark submitted: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("mark submitted: the submission changed concurrently (%d rows, %v)", n, err)
 		}
 		sub.State, sub.SubmittedAt, sub.ContentType = hub.StateSubmitted, &now, in.ContentType
 		if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: tenantID, CaseID: sub.CaseID, SubmissionID: id,

@@ -19,7 +19,7 @@ func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.
 			continue
 		}
 		var caseID, state string
-		err := tx.QueryRowContext(ctx, `SELECT case_id, state FROM submissions WHERE id = $1`, id).Scan(&caseID, &state)
+		err := tx.QueryRowContext(ctx, `SELECT case_id, state FROM submissions WHERE id = $1`+tx.db.Dialect.ForUpdate(), id).Scan(&caseID, &state)
 		if err != nil {
 			return fmt.Errorf("mark %s forwarded: %w", id, err)
 		}
@@ -56,8 +56,8 @@ type Reply struct {
 func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool, err error) {
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		var tenantID, caseID, destID, state string
-		err := tx.QueryRowContext(ctx, `SELECT tenant_id, case_id, destination_id, state FROM submissions WHERE id = $1`,
-			r.Body.SubmissionID).Scan(&tenantID, &caseID, &destID, &state)
+		err := tx.QueryRowContext(ctx, `SELECT tenant_id, case_id, destination_id, state FROM submissions WHERE id = $1`+
+			tx.db.Dialect.ForUpdate(), r.Body.SubmissionID).Scan(&tenantID, &caseID, &destID, &state)
 		if ErrNoRows(err) || err == nil && destID != r.DestinationID {
 			return &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "reply for an unknown submission"}
 		}
