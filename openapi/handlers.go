@@ -48,7 +48,7 @@ func New(p Pipeline, authenticate func(http.Handler) http.Handler) (*API, error)
 	if err != nil {
 		return nil, err
 	}
-	v, err := newValidator(doc)
+	v, err := newValidator()
 	if err != nil {
 		return nil, err
 	}

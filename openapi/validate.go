@@ -41,31 +41,51 @@ func Spec() (*openapi3.T, error) {
 type validator struct {
 	router routers.Router
 	opts   *openapi3filter.Options
+	scopes map[string][]string // operation id → required scopes
 }
 
-func newValidator(doc *openapi3.T) (*validator, error) {
-	r, err := gorillamux.NewRouter(doc)
+// newValidator prepares request validation. Scopes are checked here, from
+// each operation's security requirement, and the requirements are removed
+// from the validator's own copy of the spec: kin-openapi's security check
+// reads the whole request body into memory first, which would buffer every
+// streamed upload before authorisation.
+func newValidator() (*validator, error) {
+	doc, err := Spec()
 	if err != nil {
-		return nil, fmt.Errorf("openapi router: %w", err)
+		return nil, err
 	}
-	return &validator{router: r, opts: &openapi3filter.Options{
-		MultiError: false,
+	v := &validator{scopes: map[string][]string{}, opts: &openapi3filter.Options{
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{
 			openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(uuidPattern.String())),
 		},
-		AuthenticationFunc: checkScopes,
-	}}, nil
+	}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Security != nil {
+				for _, req := range *op.Security {
+					for _, scopes := range req {
+						v.scopes[op.OperationID] = append(v.scopes[op.OperationID], scopes...)
+					}
+				}
+			}
+			op.Security = &openapi3.SecurityRequirements{}
+		}
+	}
+	if v.router, err = gorillamux.NewRouter(doc); err != nil {
+		return nil, fmt.Errorf("openapi router: %w", err)
+	}
+	return v, nil
 }
 
 // checkScopes is the spec's security check: the principal that the token
 // middleware put into the context must hold every scope the operation
 // lists.
-func checkScopes(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+func checkScopes(ctx context.Context, scopes []string) error {
 	p := hub.PrincipalFrom(ctx)
 	if p == nil {
-		return hub.Errorf(hub.EUNAUTHORIZED, "A bearer token is required.")
+		return &hub.Error{Code: hub.EUNAUTHORIZED, Kind: "missing_token", Message: "A bearer token is required."}
 	}
-	for _, s := range in.Scopes {
+	for _, s := range scopes {
 		if !p.HasScope(s) {
 			return &hub.Error{Code: hub.EFORBIDDEN, Kind: "insufficient_scope", Message: "The token lacks the scope " + s + "."}
 		}
@@ -80,9 +100,13 @@ func (v *validator) middleware(next http.Handler) http.Handler {
 			httpserver.WriteError(w, r, hub.Errorf(hub.ENOTFOUND, "No such resource."))
 			return
 		}
+		if err := checkScopes(r.Context(), v.scopes[route.Operation.OperationID]); err != nil {
+			httpserver.WriteError(w, r, err)
+			return
+		}
 		opts := *v.opts
-		if route.Operation.OperationID == "uploadAttachment" {
-			opts.ExcludeRequestBody = true // streamed; the handler bounds and checks it
+		if streamed(route.Operation) {
+			opts.ExcludeRequestBody = true // the handler bounds and checks it as it streams
 		} else if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxJSONBody)
 		}
@@ -95,19 +119,19 @@ func (v *validator) middleware(next http.Handler) http.Handler {
 	})
 }
 
+// streamed reports whether an operation takes a body other than JSON
+// (attachments), which is streamed to its handler unread.
+func streamed(op *openapi3.Operation) bool {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return false
+	}
+	_, isJSON := op.RequestBody.Value.Content["application/json"] // not Get: it matches */* too
+	return !isJSON
+}
+
 // requestProblem turns a kin-openapi validation error into a hub error
 // that names the offending field.
 func requestProblem(err error) error {
-	var sec *openapi3filter.SecurityRequirementsError
-	if errors.As(err, &sec) {
-		for _, e := range sec.Errors {
-			var he *hub.Error
-			if errors.As(e, &he) {
-				return he
-			}
-		}
-		return hub.Errorf(hub.EUNAUTHORIZED, "A bearer token is required.")
-	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return &hub.Error{Code: hub.ETOOLARGE, Kind: "body_too_large", Message: fmt.Sprintf("The request body may have at most %d bytes.", mbe.Limit)}
