@@ -180,7 +180,7 @@ func (s *Service) Get(ctx context.Context, pr *hub.Principal, id string) (*Payme
 // to the vendor's return URL with the payment id and status.
 func (s *Service) ReturnHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := strings.TrimPrefix(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], "/")
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 		if !hub.ValidID(id) {
 			http.NotFound(w, r)
 			return
