@@ -1,0 +1,233 @@
+package pipeline_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/pipeline"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+const leika = "99050012104000"
+
+// requireName is a Validator: the data must be an object with a "name".
+type requireName struct{}
+
+func (requireName) Validate(_ context.Context, _ json.RawMessage, data []byte) error {
+	var v map[string]any
+	if json.Unmarshal(data, &v) != nil || v["name"] == nil {
+		return hub.FieldError("/name", "required")
+	}
+	return nil
+}
+
+// failingMapper is a Mapper that refuses a field, as a broken mapping would.
+type failingMapper struct{}
+
+func (failingMapper) Map(context.Context, pipeline.MapRequest) ([]byte, string, error) {
+	return nil, "", &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "mapping_failed", Field: "/name", Message: "mapping raised an error"}
+}
+
+type env struct {
+	svc   *pipeline.Service
+	store *sqlstore.SubmissionStore
+	db    *sqlstore.DB
+	p     *hub.Principal
+	dest  *hub.Destination
+}
+
+func newEnv(t *testing.T, db *sqlstore.DB, mapping string, key json.RawMessage) *env {
+	t.Helper()
+	e := &env{db: db, store: sqlstore.NewSubmissionStore(db)}
+	tenant := hubtest.MustTenant(t, db)
+	e.p = &hub.Principal{TenantID: tenant, ClientID: "vendor", Subject: "vendor", Scopes: []string{hub.ScopeSubmissionsWrite}}
+	e.dest = &hub.Destination{TenantID: tenant, Name: "Amt", EncryptionKey: key, Services: []hub.DestinationService{
+		{LeikaKey: leika, Name: "Dienst", SchemaURI: "urn:x", Schema: json.RawMessage(`{}`), MappingName: mapping, MappingVersion: "1"}}}
+	if err := e.store.CreateDestination(context.Background(), e.dest); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Validator: requireName{}, Mapper: failingMapper{},
+		Issuer: "http://hub.test", SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{InsecureCallbacks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) create(t *testing.T) *hub.Submission {
+	t.Helper()
+	sub, _, err := e.svc.Create(context.Background(), e.p, pipeline.CreateRequest{DestinationID: e.dest.ID,
+		ServiceType: hub.ServiceType{Identifier: leika}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func TestService(t *testing.T) {
+	for _, d := range hubtest.Databases() {
+		t.Run(d.Name, func(t *testing.T) {
+			t.Run("MappingFailureIsRecorded", func(t *testing.T) { testMappingFailure(t, newEnv(t, d.Open(t), "broken", nil)) })
+			t.Run("Sealed", func(t *testing.T) { testSealed(t, d.Open(t)) })
+			t.Run("Callbacks", func(t *testing.T) { testCallbacks(t, newEnv(t, d.Open(t), "", nil)) })
+		})
+	}
+}
+
+func testMappingFailure(t *testing.T, e *env) {
+	ctx := context.Background()
+	sub := e.create(t)
+	_, err := e.svc.Submit(ctx, e.p, sub.ID, pipeline.SubmitRequest{Data: json.RawMessage(`{"name":"x"}`)})
+	if hub.ErrorKind(err) != "mapping_failed" || hub.ErrorCode(err) != hub.EUNPROCESSABLE {
+		t.Fatalf("err = %v, want mapping_failed", err)
+	}
+	var he *hub.Error
+	if !asHub(err, &he) || he.Field != "/name" {
+		t.Fatalf("field = %v", err)
+	}
+	evs, _ := e.store.ListEvents(ctx, e.p.TenantID, e.p.ClientID, sub.CaseID, 0, 10)
+	if len(evs) != 2 || evs[1].Type != hub.EventSubmissionMappingFailed || !strings.Contains(string(evs[1].Data), `"/name"`) {
+		t.Fatalf("timeline = %+v", evs)
+	}
+	if got, _ := e.svc.Get(ctx, e.p, sub.ID); got.State != hub.StateIncomplete {
+		t.Fatalf("a submission whose mapping failed moved on: %s", got.State)
+	}
+	if n, _, _ := e.db.OutboxStats(ctx); n != 0 {
+		t.Fatalf("a submission whose mapping failed was queued for forwarding")
+	}
+	// Data that breaks the schema never reaches the mapping.
+	_, err = e.svc.Submit(ctx, e.p, sub.ID, pipeline.SubmitRequest{Data: json.RawMessage(`{}`)})
+	if hub.ErrorKind(err) != "data_invalid" {
+		t.Fatalf("err = %v, want data_invalid", err)
+	}
+}
+
+func testSealed(t *testing.T, db *sqlstore.DB) {
+	ctx := context.Background()
+	const jwe = "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a2V5.aXY.Y2lwaGVy.dGFn"
+	plain := newEnv(t, db, "", nil)
+	sub := plain.create(t)
+	if _, err := plain.svc.Submit(ctx, plain.p, sub.ID, pipeline.SubmitRequest{EncryptedData: jwe}); hub.ErrorKind(err) != "encryption_not_supported" {
+		t.Fatalf("sealed data to a destination without a key: %v", err)
+	}
+	keyed := newEnv(t, db, "broken", json.RawMessage(`{"kty":"RSA","n":"x","e":"AQAB","use":"enc"}`))
+	sub = keyed.create(t)
+	for _, bad := range []string{"not a jwe", "a.b.c", "a.b.c.d.e.f"} {
+		if _, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: bad}); hub.ErrorCode(err) != hub.EINVALID {
+			t.Fatalf("%q accepted as a JWE: %v", bad, err)
+		}
+	}
+	// Sealed data is neither validated nor mapped: the hub cannot read it.
+	got, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: jwe})
+	if err != nil || got.State != hub.StateSubmitted || got.ContentType != "application/jose" {
+		t.Fatalf("sealed submit: %+v, %v", got, err)
+	}
+	var msgs []hub.OutboxMessage
+	_ = db.InTx(ctx, func(tx *sqlstore.Tx) (err error) { msgs, err = sqlstore.ClaimOutbox(ctx, tx, 10); return err })
+	var body hub.SubmissionMessage
+	if len(msgs) != 1 || json.Unmarshal(msgs[0].Payload, &body) != nil || body.ContentType != "application/jose" || string(body.Data) != `"`+jwe+`"` {
+		t.Fatalf("forwarded sealed message: %s", msgs[0].Payload)
+	}
+}
+
+func testCallbacks(t *testing.T, e *env) {
+	ctx := context.Background()
+	for _, bad := range []string{"ftp://x", "https://user:pw@host/", "/relative", "https://host/#frag"} {
+		if _, err := e.svc.PutCallback(ctx, e.p, bad); hub.ErrorCode(err) != hub.EINVALID {
+			t.Fatalf("callback URL %q accepted: %v", bad, err)
+		}
+	}
+	var mu sync.Mutex
+	var got []string
+	fail := true
+	var secret string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if fail { // the first attempt fails: the delivery must be retried
+			fail = false
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		if err := hub.VerifyCallback([]byte(secret), r.Header.Get(hub.CallbackTimestampHeader), r.Header.Get(hub.CallbackSignatureHeader), body, time.Now()); err != nil {
+			t.Errorf("callback signature: %v", err)
+		}
+		got = append(got, string(body))
+	}))
+	defer srv.Close()
+	reg, err := e.svc.PutCallback(ctx, e.p, srv.URL+"/hook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	secret = reg.Secret
+	mu.Unlock()
+	if len(reg.Secret) < 43 {
+		t.Fatalf("secret too short: %d characters", len(reg.Secret))
+	}
+	sub := e.create(t)
+	d := pipeline.NewDispatcher(e.svc, slog.New(slog.DiscardHandler), nil)
+	if n := d.RunOnce(ctx); n != 1 {
+		t.Fatalf("dispatched %d, want the created event", n)
+	}
+	// The failed delivery waits for its back-off, then goes out again.
+	e.db.Now = func() time.Time { return time.Now().UTC().Add(5 * time.Second) }
+	if n := d.RunOnce(ctx); n != 1 {
+		t.Fatalf("retried %d deliveries, want 1", n)
+	}
+	if n := d.RunOnce(ctx); n != 0 {
+		t.Fatalf("a delivered callback was sent again")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || !strings.Contains(got[0], sub.CaseID) || !strings.Contains(got[0], hub.EventSubmissionCreated) {
+		t.Fatalf("callbacks = %v", got)
+	}
+}
+
+// TestCallbackGuard refuses callbacks to loopback addresses in production.
+func TestCallbackGuard(t *testing.T) {
+	db := hubtest.NewSQLite(t)
+	e := newEnv(t, db, "", nil)
+	strict, err := pipeline.NewService(pipeline.Deps{Store: e.store, Validator: requireName{}, Mapper: failingMapper{},
+		SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strict.PutCallback(context.Background(), e.p, "http://example.test/hook"); hub.ErrorCode(err) != hub.EINVALID {
+		t.Fatalf("plain http accepted in production: %v", err)
+	}
+	called := false
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
+	defer srv.Close()
+	if _, err := strict.PutCallback(context.Background(), e.p, srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	e.create(t)
+	pipeline.NewDispatcher(strict, slog.New(slog.DiscardHandler), nil).RunOnce(context.Background())
+	if called {
+		t.Fatal("a callback reached a loopback address")
+	}
+	var lastErr string
+	if err := db.QueryRowContext(context.Background(), `SELECT last_error FROM callback_deliveries`).Scan(&lastErr); err != nil || !strings.Contains(lastErr, "not allowed") {
+		t.Fatalf("last_error = %q, %v", lastErr, err)
+	}
+}
+
+func asHub(err error, target **hub.Error) bool {
+	e, ok := err.(*hub.Error)
+	*target = e
+	return ok
+}
