@@ -33,9 +33,14 @@ type Pipeline interface {
 // API serves the vendor API.
 type API struct {
 	pipeline Pipeline
-	auth     func(http.Handler) http.Handler
-	valid    *validator
-	spec     []byte
+	// Optional modules, set by WithPayments, WithRegisters and WithMailbox;
+	// nil answers 501.
+	payments  Payments
+	registers Registers
+	mailbox   Mailbox
+	auth      func(http.Handler) http.Handler
+	valid     *validator
+	spec      []byte
 }
 
 var _ ServerInterface = (*API)(nil)

@@ -63,7 +63,9 @@ func (s *Service) DeleteCallback(ctx context.Context, p *hub.Principal) error {
 	return s.store.DeleteCallback(ctx, p.TenantID, p.ClientID)
 }
 
-func callbackAAD(tenantID, clientID string) []byte { return []byte("callback/" + tenantID + "/" + clientID) }
+func callbackAAD(tenantID, clientID string) []byte {
+	return []byte("callback/" + tenantID + "/" + clientID)
+}
 
 func (s *Service) checkCallbackURL(raw string) error {
 	u, err := url.Parse(raw)
