@@ -21,6 +21,48 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for CreatePaymentCurrency.
+const (
+	EUR CreatePaymentCurrency = "EUR"
+)
+
+// Valid indicates whether the value is a known member of the CreatePaymentCurrency enum.
+func (e CreatePaymentCurrency) Valid() bool {
+	switch e {
+	case EUR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentStatus.
+const (
+	CANCELED PaymentStatus = "CANCELED"
+	FAILED   PaymentStatus = "FAILED"
+	INITIAL  PaymentStatus = "INITIAL"
+	PAYED    PaymentStatus = "PAYED"
+	PENDING  PaymentStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the PaymentStatus enum.
+func (e PaymentStatus) Valid() bool {
+	switch e {
+	case CANCELED:
+		return true
+	case FAILED:
+		return true
+	case INITIAL:
+		return true
+	case PAYED:
+		return true
+	case PENDING:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubmissionState.
 const (
 	Accepted   SubmissionState = "accepted"
@@ -88,6 +130,27 @@ type Contact struct {
 	Url   *string `json:"url,omitempty"`
 }
 
+// CreatePayment defines model for CreatePayment.
+type CreatePayment struct {
+	// Amount Cents; the sum of the items.
+	Amount      int64                  `json:"amount"`
+	CaseId      openapi_types.UUID     `json:"caseId"`
+	Currency    *CreatePaymentCurrency `json:"currency,omitempty"`
+	Description *string                `json:"description,omitempty"`
+
+	// Items 1–99 booking items.
+	Items []PaymentItem `json:"items"`
+
+	// Purpose 1–27 characters (Verwendungszweck).
+	Purpose string `json:"purpose"`
+
+	// ReturnUrl An https URL the citizen returns to.
+	ReturnUrl string `json:"returnUrl"`
+}
+
+// CreatePaymentCurrency defines model for CreatePayment.Currency.
+type CreatePaymentCurrency string
+
 // CreateSubmission defines model for CreateSubmission.
 type CreateSubmission struct {
 	AnnouncedAttachments *[]openapi_types.UUID `json:"announcedAttachments,omitempty"`
@@ -118,6 +181,53 @@ type EventPage struct {
 
 	// NextAfter Pass as `after` to read on; absent on the last page.
 	NextAfter *int `json:"nextAfter,omitempty"`
+}
+
+// Payment defines model for Payment.
+type Payment struct {
+	Amount      int64              `json:"amount"`
+	CaseId      openapi_types.UUID `json:"caseId"`
+	CreatedAt   time.Time          `json:"createdAt"`
+	Currency    string             `json:"currency"`
+	Description *string            `json:"description,omitempty"`
+	ExpiresAt   time.Time          `json:"expiresAt"`
+	Items       []PaymentItem      `json:"items"`
+
+	// PayUrl Send the citizen's browser here.
+	PayUrl        *string            `json:"payUrl,omitempty"`
+	PaymentId     openapi_types.UUID `json:"paymentId"`
+	PaymentMethod *string            `json:"paymentMethod,omitempty"`
+	Purpose       string             `json:"purpose"`
+	ReturnUrl     *string            `json:"returnUrl,omitempty"`
+
+	// Status INITIAL until the citizen pays; PAYED, FAILED and CANCELED are
+	// final (CANCELED with statusDetail `expired` when the payment
+	// timed out). PENDING only while the provider is being asked.
+	Status       PaymentStatus `json:"status"`
+	StatusDetail *string       `json:"statusDetail,omitempty"`
+
+	// TransactionId The provider's transaction id.
+	TransactionId *string   `json:"transactionId,omitempty"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// PaymentStatus INITIAL until the citizen pays; PAYED, FAILED and CANCELED are
+// final (CANCELED with statusDetail `expired` when the payment
+// timed out). PENDING only while the provider is being asked.
+type PaymentStatus string
+
+// PaymentItem defines model for PaymentItem.
+type PaymentItem struct {
+	// BookingData Provider-specific booking data (Haushaltsstelle, Objektnummer, …).
+	BookingData *map[string]string `json:"bookingData,omitempty"`
+	Description string             `json:"description"`
+	Quantity    int                `json:"quantity"`
+
+	// Reference Booking reference (Buchungskennzeichen).
+	Reference string `json:"reference"`
+
+	// UnitAmount Cents.
+	UnitAmount int64 `json:"unitAmount"`
 }
 
 // Problem defines model for Problem.
@@ -203,6 +313,12 @@ type ListCaseEventsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// CreatePaymentParams defines parameters for CreatePayment.
+type CreatePaymentParams struct {
+	// IdempotencyKey A unique key per logical request (e.g. a UUID); a retry with the same key and body gets the same answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
 // GetRoutesParams defines parameters for GetRoutes.
 type GetRoutesParams struct {
 	// LeikaKey LeiKa key of the service.
@@ -235,6 +351,9 @@ type SubmitSubmissionParams struct {
 // PutCallbackJSONRequestBody defines body for PutCallback for application/json ContentType.
 type PutCallbackJSONRequestBody = CallbackRequest
 
+// CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
+type CreatePaymentJSONRequestBody = CreatePayment
+
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = CreateSubmission
 
@@ -255,6 +374,12 @@ type ServerInterface interface {
 	// ListCaseEvents Read a case's timeline
 	// (GET /v1/cases/{caseId}/events)
 	ListCaseEvents(w http.ResponseWriter, r *http.Request, caseId openapi_types.UUID, params ListCaseEventsParams)
+	// CreatePayment Create a payment for a case and get the pay page URL
+	// (POST /v1/payments)
+	CreatePayment(w http.ResponseWriter, r *http.Request, params CreatePaymentParams)
+	// GetPayment Read a payment and its status
+	// (GET /v1/payments/{paymentId})
+	GetPayment(w http.ResponseWriter, r *http.Request, paymentId openapi_types.UUID)
 	// GetRoutes Find the destinations responsible for a service in an area
 	// (GET /v1/routes)
 	GetRoutes(w http.ResponseWriter, r *http.Request, params GetRoutesParams)
@@ -297,6 +422,18 @@ func (_ Unimplemented) PutCallback(w http.ResponseWriter, r *http.Request) {
 // ListCaseEvents Read a case's timeline
 // (GET /v1/cases/{caseId}/events)
 func (_ Unimplemented) ListCaseEvents(w http.ResponseWriter, r *http.Request, caseId openapi_types.UUID, params ListCaseEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreatePayment Create a payment for a case and get the pay page URL
+// (POST /v1/payments)
+func (_ Unimplemented) CreatePayment(w http.ResponseWriter, r *http.Request, params CreatePaymentParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetPayment Read a payment and its status
+// (GET /v1/payments/{paymentId})
+func (_ Unimplemented) GetPayment(w http.ResponseWriter, r *http.Request, paymentId openapi_types.UUID) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -427,6 +564,77 @@ func (siw *ServerInterfaceWrapper) ListCaseEvents(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCaseEvents(w, r, caseId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreatePayment operation middleware
+func (siw *ServerInterfaceWrapper) CreatePayment(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePaymentParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreatePayment(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPayment operation middleware
+func (siw *ServerInterfaceWrapper) GetPayment(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "paymentId" -------------
+	var paymentId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "paymentId", chi.URLParam(r, "paymentId"), &paymentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "paymentId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPayment(w, r, paymentId)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -825,6 +1033,12 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Put(options.BaseURL+"/v1/callback", wrapper.PutCallback)
 	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/payments", wrapper.CreatePayment)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/payments/{paymentId}", wrapper.GetPayment)
+	})
 
 	return r
 }
@@ -834,63 +1048,82 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fvvctu2ln+VM9w7U+uGpiTHbm/k6QfXSdukbupacTOzUTaEyCMRMQkwAGhZ9WgmD7HP0KfYb/smeZId",
-	"ACQFipRj59+kOzefZBIEDs6f3/mdA+Tai3iWc4ZMSW907eVEkAwVCvPX4xiznCtk0fIXXOonMcpI0FxR",
-	"zryRdwQFo28KhAtcQo4CUj6nEUlB4JsCpYIdDOYBEDg/f/ywdwgEBCqxhAVVCagEQZLMfkxYDFMeL2GO",
-	"Sq5fESYXKALP96heL0ESo/B8j5EMvZEr364W0Pf0wlRg7I2UKND3ZJRgRrTkGbk6QTZXiTfaOzjwvYyy",
-	"6u+h76llrieUSlA291Yr3xsX04xKSTl7HOvvjQA5Ucl6eekOuWntGRcZUd7IKwqqR26uttIfy5wziUbv",
-	"p4JPU8z0z4gzhUzpnyTPUxoRrft+bkfcey21Ia6dtf4hcOaNvP/orw3bt29lv5rXrLhhSgZnPx7Dg/2D",
-	"76CcPDB6KL/VUx8pRaIkK8XJBc9RKGpFJvU7q673bNn3ZjRFq8fr9suMZvjMPOx4KROyd/Bt9yv6JzZW",
-	"p0x9u79enjKFcxSe1XhlrhdN6Z3lyxnrNV/WM/Hpa4yUXvOYpOmURBdtnUQCicL4SDVEionCXUUz7NJK",
-	"IdKOjW1Iqwf5zuw3SXWGcyoVmi8/gXwSI4GqjQQ//3p0vDv++ehguGfiecYFRKUIu6RQCTJV+u4hyIQv",
-	"GHAWYfCROijFub0yDCwZf41jqqUh6amjkxlJJfobairlacVLolQu4fzsRO/ChZfBYODfQvxOSTlTJOqI",
-	"L8wITTt9Pk846w6UrYpsL2vUt4a8O2qIMMYLFmn9V3FknlOFmbwVGmTk6rEdfLDWHRGCLD0LVYoy4z23",
-	"RBeJ4pJGNYbcBIpjZ+immZoLN6ftMt+jy25wjBQXnSaKiMRbbikmimy3i005LYHw8vaILPGNI2MNlX4z",
-	"z91mJoMet8YUxS+QtSPsWYJgxAcigYCkc4YxjDEqBFVLMKqGZ/rbThRRpenximR52kzXAYkizBV25eKm",
-	"A1T6s9opR5cb9Eu7lqbZ6g+nZI4dAX3ZipKbvNR61qodGwyv1NFMoWhr8JRIqZUXEv0+BMVBIIlBYzCZ",
-	"Sq0/zgzZSolUkJO5C8jbcmUpeNd2Hd7S3GyMaht8zSimcbf1+WyGLKZsDpTlhRoBgSfj357CKdeyCR9q",
-	"tgpcgCWHoDlFp0NQJhVhUTdUloTV+nc7MhRRhewODkVV2j1n5YHNjY0VmaZYcSzQg3wwNLkidbKv/ekV",
-	"ZZckpXHwXh+tfVILUgvbZZ8zXqgOV4zWSecmF6xy0wcBMrJILI0OykriJhhru4Kz4DcS8mKa0giePP/F",
-	"N0xDIkkxhnWAS0dr6+1vpZs5WeqcdVYrtR4z5TxFwryaCJ8L2rap8cqxeQ98ZiJKKwS0HYMvmJ7MBpuz",
-	"u3K3N7rVSU6o7MhjQr+6PWZZd2th1sYmykm7RBk31dQUhsaaU85oF/KdIP2FaCIamE0rhUI//q8HDyaT",
-	"+Hq4t/pHl1W2+MeGvM66nTI3SNSn5kmb6E+2THSTWZwyrmPGOzASPfRpkU27LDBOuFA+JEVG2K7OOgb1",
-	"9BfAzCew8wcXc8LmkhVZhqLXGSgfUKJ8ADZd5VSgvFsd9GEBbOHZEhNWZMafmP4oRWWCVXuPssxkxsWC",
-	"iNj8dgiLQO1q5qcV3A1jR8K7krZ66dvrYSMyNvohpSc1/MS/kVJX2vG7I6Xp7q5zuDbcGpTqg+ubinq3",
-	"81IN8z6YbA1kTjTRMDmgmbSsPwROMsT4YefEY5vOMh4jvHv733Yuooglwk+eP4Id7TIkUj2T/tprlcj3",
-	"3srPVvSGUJv0Zbc7RSJsTM9SvrAUIaXI1LFAA34klbbpxHOXzI50nHsj70yTTBPq2m1SylDqtKiL/o0U",
-	"bbG/+u5HymJ3I2aI80Vj/o7Z3KELQXWYlZWt6S9aB29+VJUf57pU9vqcFCrZ69uKxNWXeW77ZpTNeLcz",
-	"HJ0+rtI/yVRSTMHwRGE2A/pvbS280tmIpOD08+ASWcyFnLCdiWcHIBwxJchcZoSROYqJ1wvAaEjPX7YL",
-	"qQZVR2NmATJhZVCZbRMGRCDxISpV4WjAhyJPOYmBKglOcPkTVmqLKt/MMuNpyhdmXMOywYRN2FGjwTOC",
-	"3/QD2AsGYP1GL105DuyEuaCXROGrC1y+er1QIVihy7G2p9MDYoMoKabfSDAWAWRxrrk/7EjECQv7wQLT",
-	"dPeC8QWztjO9Ji7on0aSXa0HFGHvECSWmtNIKqsJiZyw8Mj9ZAQ/GO+Hd2//CgNdZYolnP42fgaKXKDU",
-	"2gw32s5hMGGPhOBCakW32qhgix+98W0d3LBnW+LacrY8CLXj6Yk930tphEyanFE2nh+dn57sDoM9p/7w",
-	"So+zjqRd0fO9SxQW7bxhMAgGejjPkZGceiPvfjAI7lt6lJgg7l8O+5HTzIzRJKXRtf5I1AnVe2ie123P",
-	"jd713mC/HR1nmPFLjE287Q+G21JmPdG6U63H37/DeAfRvNGLNZa9aGDUy9VLDRdZRsTS1GQ8r9uVOrMo",
-	"Mpf6m/Wzlyvfm9vOZ1MbP6HarorBDS38u7Xu6zU6evcaeypJv4CK9fj9z20Sg/EW6aoGdr1HOD872Wqk",
-	"vFDd6KyjQweyBDRBzXBR9pf4DJa8EAbYNDKASqhp7OqEa2q7HZVovDFNmLDM5D1/fY5lew8SwrrnrfFR",
-	"KpLlIeycM3qlYY2zWPYmTMNpuKU5HsJOglfgttP5JYoJC+sJ4R5MvGDiwT1zYhY6p2kGOUGgKgTDGBIU",
-	"6Js+ey+YsDPDG9duDjyNUZMHwuAAMsp0KjZYb8iFQKAMIm66Jsrg/eGE6WV+4hWs5yS6IHOEhEgI/0BB",
-	"Z8vKT8MAHmJKL1FQtLgoUAmK8YQZefHKegwlKejxfDaDgimaAoG9q6vy5M+W90WujbK3DwkvhDRbsT5B",
-	"2dwSLhBcE0fpqMFiZzNWT4tmrJqezw88Xn7yMK1OGlZNjqxEgasvgBLOqU8HXqzfHrp+Q2V9MpMugfFF",
-	"iSWDO2LDVwfv1X5hhwsQmKckwp7ZuYsoxtU0KBh+U3Y5u1Fm5ZfJUst2beucVX/d0Z13HZFZKmEKHIgS",
-	"wuZYkUU9gW/CUSqYUSFVAI9IlJTwFBFhg2jCurrfsKMZx7/2h9/1qia5JRP2IE7wbJMpvV5cyMDwDh8W",
-	"CTLzmWmzSh3wMzovBMYBnOrY1nNNWNVC3qm7xaHEN6HGTUjIJfYMcIQpzagKu0LvhEp1TCQ+qvTq3jR4",
-	"0Xm8XtePH36w7pcTvylQLNczm8147kQxzkiRKm80MDcDaKZr80FXL7x7RrPx7hmHg4E537JzHgzcFYYd",
-	"K7z8jPiwPo/ougJgTgC0U1pP/grD/8tRD2KiUlceZaHTgAJtmhoG1l3RbQTxzI5oOf2WpmWFC2UVV19/",
-	"2fQ5pBfkfdde1sdfDx4MDgaD4d5wsD8YDG7fF9Uu3xR0uLcb0zlVhptxXcpqoXeOMpXSKEEBZ+VzGSXp",
-	"//6PlJj26sLY+i5T30jICkYjmpOUquW2TRIhb7m/4f7BcDiw/5q7u2FvnzPY1o30LZx9SxEvfci4VCBz",
-	"jOiMRmVK+Iqj8UtdUnrKwQRbAFp97hEaSLKUsEiWIwjX52gFMwnvVRlIoa8zYestEUhMD8J5x/ir2jpU",
-	"+6dJajfgidvJ2sCTumnj2rhhfNO1qcJd0+6yZ+Ngjp5fu2yNOk4byxw0cNmBPa17HS0I6rLEekh/4wag",
-	"jZfPQJs35bwVbx5+svU3V266nZUu1vTRL20lMLfPNnpBvjE0EpFSFGURY042ygqxcatS7Z5pMrq0J44O",
-	"ppUnA3rXHb39le+dcLvN5neta4V/+/zte/vDO86/t/dJ+EG7l7wR1cftbmrZbrUnF5stVSeW3dDtiuf+",
-	"tXuSsrqJWXxEaDcuuH7WRHhzdGkod67m/H8mna2zjG7mKV2jfqDT9B3X61+791uNP23tkplL2NQ2UmY0",
-	"NW6M6ewQwmPrCrvPljmGeoh28AxjSkwGDuBowsIzzMXuQzpHqUYgE7K7d/Dt96N3b/8ahdUFHVOuPji4",
-	"P+j5QGcgkSnfVJ4JRhcYBxN2xJzAgYwsYYpV3R7DItFiqYbXGHHqc9Su+vPcnHM4R98fFy5+Z8W6cY34",
-	"4+vWzQvvjnq9bhZc63z/u4ePfs9f/+vnH8bkXv/Z4+z5vYMnx1j8jmcX2cHTX/Mnz//zp/vJuPjx/PvR",
-	"bVh/uN7dIVS3t7+feO/e/jXxQnPvau02W6/sV170kMqcS3MA29hJJ0HfRjj+2f9nE4VqvU4pI6aM6Lxq",
-	"/6Xace5NizbwjRUX9ZnI3zxLDx7cMasPPiML+IisbmHC8O/qBoKLRTtSCSQZxr2PQGZ7srqdtLcuK3w0",
-	"VH0dJL+1ry8cjTfTkHF1/eUQyos3lM3LY29Z3ZNtHn3/O3L/xvzd2rt5V/OwunFgL/MQhdKHjOSyvAJh",
-	"3EITn+3Rv6rf1Kf1VemuI7H1P8ek+9g2FhsPqkOH1cvV/wUAAP//",
+	"7FzpctvGln6VU5hbFfIaoihZSq6pyg9ZkhM5iqOrJZmZ0CM0gUOiLaAb7m6IolWq8jvMPEOeYv7Nm/hJ",
+	"probS4MEqcVL+abyTwR6OX36LN9ZoBsv5GnGGTIlvcGNlxFBUlQozK/DCNOMK2Th7Cec6ScRylDQTFHO",
+	"vIG3Czmjb3OES5xBhgISPqEhSUDg2xylgg72Jj0gcH5+uN/dAQIClZjBlKoYVIwgSWonExbBiEczmKCS",
+	"9SvC5BRFz/M9qveLkUQoPN9jJEVv4NK3pgn0Pb0xFRh5AyVy9D0ZxpgSTXlKro+QTVTsDTa3t30vpaz8",
+	"veF7apbpBaUSlE2821vfO81HKZWScnYY6fmGgIyouN5eukNW7T3mIiXKG3h5TvXI+d1u9WSZcSbR8P1Y",
+	"8FGCqf4z5EwhU/pPkmUJDYnm/XpmRzx5I/VF3Dh7/U3g2Bt4/7ZeX+y6fSvXy3XNjnNXyeDkxR4829r+",
+	"DorFe4YPxVy99K5SJIzTgpxM8AyFopZkUr2z7LrjyL43pglaPt4svkxpimfmYctLGZPN7W/bX9F32Nid",
+	"MvXtVr09ZQonKDzL8fK6fm9S72xfrFjt+bpaiY/eYKj0nnskSUYkvFzkSSiQKIx2VYOkiChcUzTFNq7k",
+	"Imk52By1epDvrL6KqhOcUKnQzPwE9EkMBapFS/Djz7t7a6c/7m5vbBp9HnMBYUHCGslVjEwVsrsDMuZT",
+	"BpyF2PtIHhTk3J8ZxiwZeY0iqqkhybHDkzFJJPpzbCroWdCXWKlMwvnJkT6Fa176/b5/D/JbKeVMkbBF",
+	"vzAlNGmV+SzmrF1RljJycVvDvmMyK5X7AewhKc9Zi0jsadOzY215ngIfmz+pwlRqht2por4XEon3tCZh",
+	"LoR2A5aMMckTPfrg/MTzPWR5qnmuf71umdsgu+Eotlsu0vfMERbPu/Hh/X8/ewYjzi8pm9QHrYavtMyW",
+	"9YdKW+dqTyIEmZk7zkXGJbZvuvkdhDERJNRuGzq/opgii3I2ke+mGF52W5VMoMoFO79LtM2dhVTRd8jA",
+	"zpGg+CMkvrhMv5SX+lAli1yiXi8V0tovP1ROGeM5C7WRKI29eV7dz51ClpLrQzt4u794RxFKRZkxcfcU",
+	"WoniioaVo1slH6fO0HnONjduLtvGx4Ordg8eKi5a7cgD9DAiiiy/F4uLFgjCq/vDBolvHRodYyHn8Nqd",
+	"KxkXd2/Hp/glskVdOYsRDPlAJBCQdMIwglMMc0HVDAyr4UzPbdVCVVw9XpM0S5qYskfCEDOFbYCxKQAl",
+	"/yx3itHFAf3iXourWSoPx2SCLV7nakFLVkmplawW+8XwWu2OFYpFDh4TKTXzAqLfB6A4CCQRaKBARlLz",
+	"jzNjhhIiFWRk4qKGZYCuILztuI6XW+bIPrFvejjMct3ZXf5q4T1eZ1SgfMh+1e1+EmdFZq1+5RRZ5PqT",
+	"bySMBJ9KFBCjaMeCWbHV/ThdjP4ZVcyjdrBUO9LVLnHR8Cii8ha3f/jq8Oxw9whypmjScJcZmckdON79",
+	"j4N9H17sHh4d7Js4d2/31d6B+SFwyMaUkQQ61UMTG9vN9lERmkBgLzQKYBqjVYXioEOmLzQCnqtuD44P",
+	"Xu0fvvoBOEtmMI1pgnas4Fc0QgFUwgg1NCHyEqPekDnYqJjr+eV5PN8zlHu+Z0n3fK+ksRVFuSS3MlAJ",
+	"wiQJa/+4aElLUr+R4IwGGrXHCVn0ML2asxG1bPk1Oimu2YEplS62IZZat116XB1cYYKMAj0MxBTocn+l",
+	"m73LZnjHBZ/XZIYhHdOwQq3aSUDnR5LLmCRKSoVJgj78MnqDl4rlaYrChw/v/3BBZX2u5Uh6UwPElSkX",
+	"33ubE6aomhVTaapFc6PfL6YWv9uMscAx6jtqAcjPi4NVQ6DzPA9jjY4vkbF3SMMYWXcO0H67dSe1OaNq",
+	"d1Xo0xrkrDrHnHjWh2oy1mFUg4pWQasTSU05ipbr6ZhiskQ/+XiMLDLRDctyNQACL09/eQXHXB9C+FCl",
+	"D4Fro0602WEkbbftlElFiktrMcYmVD+M7jDGi8KgqEra1yzR1pxbUmSUYJn0Aj3IB5O3LLNscl2rxQVl",
+	"VyRptUVzN1fhL01IRWzb/ZzwXLXArrDOAqzyw2Wy4FHBB7JQzAwPitTuKsi+KArOht9IyPJRQkN4+dtP",
+	"vkn9SCQJRlCDWdlqL5bm/wrTfFIxtRoz4jxBwrwqM3ku6OKdGqk8Ne/LxINmiDFvvS8YipkDNld36V48",
+	"6FIhOaKyBbIK/er+wM2K2wJkmzc8dtE2Uk6bbGoSQyNkio5pG8o/QvoTgUuc9cyhlUKhH//Xs2fDYXSz",
+	"sXn7t7ZbWSIfc/Q6+7bS3EgYfOqcwDz4JUsWWnUtTl69ZcWHRBpE4qs8HbXdwGnMhfIhzlPC1nSEZaye",
+	"ngHMTIHOr1xMCJtI6+fb80aPCGYeYZseHsE8VoGtebZBeIGFKdOTElRGWbX0KBuFj7mYEhGZv53gXKAW",
+	"NfNngdTbAfJDExTV1o9GuHMFqgrkOnLir0wfldzx2zWlKe5NNLwaARulVI/O5ZVppkW/VJl5H4y3BjIh",
+	"GmgYH9B0WlYeeo4zxGi/deFT685SHiF8eP8/di2NlE3S5+VvB9DRIkNC1TXub3GvwvLdmYq3JRaTPDLu",
+	"q0D9SITV6XHCpxYiJBSZ2hNojB9JpK0C8sxN3Ay0nnsD7wRJZFVdi01CGUrtFvmUzbvowh/JwVRQrRVF",
+	"0tXErSYtUw4w59QL6GXNVOs2yi1fUBa5PDBDnM0apLUQ4g5tocXqRnNSmaUzEby3zkmu4s11m7hzWW2e",
+	"2xooZWPeLke7x4clciCpivMRGIgpzGFA/9YMwGvtyEgCTm0WrpBFXMgh6ww9OwBhlylBJjIljExQDL1u",
+	"DwyH9PpF6Zdqe+xwzGxAhqzQR3NswoAIJD6EBSscDviQZwknEVAlwdFLf8gKblHlm1XGPEn41IxrCEVv",
+	"yIZst1GsG8Av+gFs9vpgRU5vXcocdIJM0Cui8OISZxdvpioAS3Qx1tbnukCs/sX5SIf2+kYAWZTpsAE6",
+	"EnHIgvXeFJNk7ZLxKbN3Z+qGXNB3hpI1zQcUQXcHZJlI0kZYlgsSOWTBrjtlAM+N4uiANejBwRWKGRz/",
+	"cnoGilyi1NwM5loIgt6QHQjBhdSMXiiJg42b9MGXVeODrk3h6JuzkUWgBS+w+ZaEhshs/qloIjg4Pz5a",
+	"2+htOqGLV0icFSQtip7vXaGQRc2n1+/19XCeISMZ9Qbe016/99Qiq9jo//rVxnroFKYjNP5scKMnicoX",
+	"e/vmeVXCnutD2OxvLWrHCab8CiOjb1v9jWXetlqo7jrQ458+YLxjDL3B77UZ/L1h3l7fvtbmIk2JmJlw",
+	"jmdV6Vk7JUUm0hagymevb31vYqvYTW78gGo5K/or2jEe1oZR7dHSh6FtT0npF2CxHr/1ua/E2Hhr6cpm",
+	"hOqMcH5ytPSSsly1W2etHVqRJaBRaobTogzDxzDjubBuCRQHFVNbySTSJis6Ktb2xtQqggIEdP26J8mm",
+	"LSQEVf+Cto9SkTQLoHPO6LU2a5xFsjtk2pwGSxodAujEeA1uawS/QjFkQbUgPIGh1xt68MR0PwVOZ5Sx",
+	"nEXJFSOTIfdNz0S3N2QnBnLWYg48iVDjDsJgG1LKtCs2tt7gEoFAGYTcJFyUsfc7Q6a3+YGXZj0j4SWZ",
+	"IMREQvArCjqelXIa9GAfE3qFgqK1iwKVoBgNmaEXr63EUJKAHs/H4yIdTmDz+rro4rKZgTzTl7K5BTHP",
+	"hTRHsTJhEtMaq4HgGnNKhw3WdjZ19Thv6qpJFz3n0eyTq2nZNXLbhNdK5Hj7BayE08HTYi/qtzuu3FBZ",
+	"ddkkM2B8WtiS/gNtw1dn3svzQocLEJglJMSuLbs4FsWImjYKBt8UxcB2K3PrF85S03ZjQ6Tb9brwOWlr",
+	"d7JQwsRGEMaETbAEi3oB36ijVDCmQqoeHJAwLsxTSIRVoiFrKxJDRyOOf2xtfNcta8kWTNimKsHTeaT0",
+	"ZnopewZ3+LY8pKeZDK3UCj+mk1xg1INjrdt6rSErK62dqqgaSHwbaLsJMbnCrjEcQUJTqoI21TuiUu0R",
+	"iQclX92u0d9bWyWr0PPxTZJ+sfDbHMWsXtkcxnMXqvp/3LpBvy3f3r6iOXj7ihumFlHWJrbvqkxo0f1s",
+	"9qEu27e1c5pCuRZKK8lfofp/OehBjFbqyKMIdBqmQF9NZQbK8NakCrlsUX1bbTH+1MTBnYPzE2Nlu/58",
+	"r1ujFQw6tkGsuzNkRR1Rh0UplwrmOrio0vEkEiHL1ocRYZfW3GjqNAI4dsoVcgCBLVeWNYrAr54ozi8S",
+	"IiYY+Fr17cOUypSoMNbjDHXuxIK6+tGQBWUR9CJnMs8yLhSasRafXOQicVfQTL1gXF2Mec7sAgVjL8oS",
+	"70XOyBWhiY6QAuhs958OgHEVa35NiQSpuPFpdcO4BSymLXwuaOtqoov1BY5zidHFaFZt1WrDmh2PCyas",
+	"TSbrIetzjfFWzz8DAmkQeS/8sfHJNm9sO1fftHk+7YMtqiPaFdtnc3djlQKJSCiKAgmazHIBsxufGai1",
+	"E+3RZ7biU5NZZmb1kVtyq7e+d8TtGZvzFvrs/+WNoO9tbW4+aPz2A+nf/kQYbi6TOGeXy1RemU8spMjA",
+	"NY0+JqjKRhfryZphYmWmFwz3+k3V1nHrwLeFOH+p5reAF7dR5PH45XNigRW6ela3C/0JQMBD5fmx8lng",
+	"hlI6tUhSJaHqDlouiHVJdpnondgRC5K3pGJaookiD1x9DDWPWpFekrs+gqr7TJ8962/3+xubG/2tfr9/",
+	"/6KsBs1zLeibaxGdUGWyO5yRxBDd2U1VQsMYBZwUz2UYJ//3v1Ji0q1S61bimfpGQpozGtKMJFTNlh2S",
+	"CHnP821sbW+Y3qGF06042+dU0bqKv0RJl5QBpG8xYtWqZYPKr1iVv9Qna684GGXrQdE7WAFikGQmYRrP",
+	"BhDUTTw5MyHzRaFIBpYuviUCialiOO8Yv6huh2r5NJByhXFxa2FzlqUq+7h33Lh86wrLsg9lZdXHMTt6",
+	"fS2yldVxCmFu6NKGeZ2i61cNex06vzDynd/5L/D71YDfjaefESwv1+fFavQyPFuPLAq2tm1ivijr6LKr",
+	"um36vH7jtnGsBLUfodqNz50/qyNcrV1nJoVSfQPzZ05bLXRDtGNQ6V7qI4Vm3RG99Rv3a2cjT0vrbOaT",
+	"fGpLMWOaGDHGZLwDwZ4VhbWzWYaBHqIFPMWIEuOBe7A7ZMEJZmJtn05QqgHImKxtbn/7/eDD+z8GQdkd",
+	"bBLez7af9rs+0DFIZMo3uesYQ/uVwi5zFAdSMoMRlpn/yPnOwdE8TU7VxNWW/Tk3nRJO393HqYvfGjbO",
+	"fVT+8Znv+X9/4LDXa0fBFc+3vts/+Gf25h8/Pj8lT9bPDtPfnmy/3MP8n3hymW6/+jl7+dt//vA0Ps1f",
+	"nH8/uA/qD+rT7UD5Lf/3Q+/D+z+GXmCavmuxWfoPHEop2qcy45IW/e3LfdhKwPH39b83rVDF1xFlxIQR",
+	"rf944UsV9Nw2z0XDd2oSnn+KEH2r/+yBXr3/GVHAR3h1ayYM/i7bH11b1JFKIEkx6n6EZba9WctB+0Kn",
+	"5Eebqq8D5C+c6wtr42oYclr23u5A0fVL2aRonKuqMs3mub80918Yv9v7bn4oslP2LNpOYqJQ+pCSTBZN",
+	"lEYsNPBZrv231Zuq368M3bUmLvwfIek+tqXJxoOybWHRH79AlE4S3YeM0AhULHg+ibUF+/fn+I7ESUSR",
+	"SeV8FdrBYzJ7ftTtDdl8Ut6vOy0XP9lV3BTdzkUSGEYNWbWknqX5YpqBKhpKZipuO7SC6nvboGxMqBLt",
+	"gW1BsOnWAKjVN5MMrLI9di+GVyggy2Wsb0dyWyXU+2Q8SQwV9Ze5ZTqXSrCf3ZoWXtOnPtCMs4ccsmnM",
+	"IUy4LCBMeWSpaJKAOVzVpyXoJFZFXrhoMTWNnyqXZWcIlWVlw/aAdMpz9op++aCuX/YyMsNGxbQ3JjRp",
+	"jgkJC1E/65Z92WGMsux7K3oHDeptFjCkd/v69v8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,4 @@
+package openapi
+
+// Registers is what the handlers need of the register query service.
+type Registers interface{}
