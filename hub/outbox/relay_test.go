@@ -302,3 +302,47 @@ func drain(t *testing.T, ch *amqp.Channel, queue string) map[string]int {
 		got[d.MessageId]++
 	}
 }
+
+// TestUnconfirmedPublishStays sends to an exchange that does not exist: the
+// broker never confirms, so the message must stay in the outbox, deferred,
+// with the failure recorded; messages the broker did confirm are removed.
+func TestUnconfirmedPublishStays(t *testing.T) {
+	ctx := context.Background()
+	db := hubtest.NewPostgres(t)
+	tenant := hubtest.MustTenant(t, db)
+	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: hubtest.AMQPURL(t)}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dest := hubtest.Unique("test-")
+	if err := b.DeclareDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	conn, ch := amqpChannel(t, hubtest.AMQPURL(t))
+	defer conn.Close()
+	defer ch.QueueDelete(bus.DestinationQueue(dest), false, false, false)
+	defer ch.QueueDelete(bus.DeadLetterQueue(bus.DestinationQueue(dest)), false, false, false)
+
+	lost := enqueue(t, db, tenant, bus.Topic("amthub.no-such-exchange", "x"), 1)[0]
+	good := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 3)
+	r := outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: 10})
+	sent, err := r.RelayOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent != len(good) {
+		t.Fatalf("relayed %d, want the %d confirmed messages", sent, len(good))
+	}
+	var attempts int
+	var lastErr string
+	if err := db.QueryRowContext(ctx, `SELECT attempts, last_error FROM outbox WHERE id = $1`, lost).Scan(&attempts, &lastErr); err != nil {
+		t.Fatalf("the unconfirmed message left the outbox: %v", err)
+	}
+	if attempts != 1 || lastErr == "" {
+		t.Fatalf("attempts = %d, last_error = %q", attempts, lastErr)
+	}
+	if got := drain(t, ch, bus.DestinationQueue(dest)); len(got) != len(good) {
+		t.Fatalf("queue holds %d messages, want %d", len(got), len(good))
+	}
+}
