@@ -55,11 +55,11 @@ type Contact struct {
 // Responsibility (Zuständigkeit) says that an authority serves a service in
 // every area whose ARS starts with ARSPrefix; the longest prefix wins.
 type Responsibility struct {
-	LeikaKey    string `json:"leistung,omitempty"`
+	LeikaKey     string `json:"leistung,omitempty"`
 	ServiceGroup string `json:"leistungsgruppe,omitempty"`
-	ARSPrefix   string `json:"gebiet"`
-	AuthorityID string `json:"organisationseinheit"`
-	OnlineURL   string `json:"onlinedienst,omitempty"`
+	ARSPrefix    string `json:"gebiet"`
+	AuthorityID  string `json:"organisationseinheit"`
+	OnlineURL    string `json:"onlinedienst,omitempty"`
 	// Notes are regional differences to the service's text, by section
 	// name (see Sections), shown highlighted on the service page.
 	Notes map[string]string `json:"regionaleHinweise,omitempty"`

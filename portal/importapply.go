@@ -90,7 +90,16 @@ func (c *CatalogueStore) importParsed(ctx context.Context, tenantID string, p *p
 		if err := w.responsibilities(ctx, p, old, &rep.Responsibilities); err != nil {
 			return err
 		}
-		return w.synonyms(ctx, p, old, &rep.Synonyms)
+		if err := w.synonyms(ctx, p, old, &rep.Synonyms); err != nil {
+			return err
+		}
+		if c.db.Dialect == sqlstore.Postgres && rep.Changed() {
+			// Fresh statistics, so the planner uses the search indexes.
+			if _, err := tx.ExecContext(ctx, `ANALYZE portal_services, portal_responsibilities`); err != nil {
+				return fmt.Errorf("analyze catalogue: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

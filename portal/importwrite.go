@@ -21,6 +21,7 @@ type writer struct {
 func (w *writer) services(ctx context.Context, p *parsedCatalogue, old *hashes, c *Counts) error {
 	var rows, fts [][]any
 	var updated []any
+	terms := map[string]bool{}
 	for i := range p.Services {
 		s := &p.Services[i]
 		h := hashOf(s)
@@ -35,6 +36,9 @@ func (w *writer) services(ctx context.Context, p *parsedCatalogue, old *hashes, 
 			stems(s.Summary + " " + s.Description + " " + s.Procedure + " " + s.Documents)})
 		if exists {
 			updated = append(updated, s.LeikaKey)
+		}
+		for _, t := range strings.Fields(stems(s.Name + " " + kw)) {
+			terms[t] = true
 		}
 	}
 	err := w.upsert(ctx, "portal_services", []string{"tenant_id", "leika_key", "name", "summary", "description",
@@ -51,7 +55,14 @@ func (w *writer) services(ctx context.Context, p *parsedCatalogue, old *hashes, 
 			return fmt.Errorf("update search index: %w", err)
 		}
 	}
-	return w.insert(ctx, "portal_services_fts", []string{"tenant_id", "leika_key", "name", "keywords", "body"}, "", fts)
+	if err := w.insert(ctx, "portal_services_fts", []string{"tenant_id", "leika_key", "name", "keywords", "body"}, "", fts); err != nil {
+		return err
+	}
+	var termRows [][]any
+	for t := range terms {
+		termRows = append(termRows, []any{w.tenant, t})
+	}
+	return w.insert(ctx, "portal_search_terms", []string{"tenant_id", "term"}, " ON CONFLICT (tenant_id, term) DO NOTHING", termRows)
 }
 
 func (w *writer) authorities(ctx context.Context, p *parsedCatalogue, old *hashes, c *Counts) error {

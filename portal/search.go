@@ -100,22 +100,48 @@ func (c *CatalogueStore) fullText(ctx context.Context, tenantID string, groups [
 	if !all {
 		op = " | "
 	}
-	var q string
-	var match string
 	if c.db.Dialect == sqlstore.Postgres {
-		match = tsQuery(groups, op)
-		q = `SELECT s.leika_key, s.name, s.summary, ts_rank_cd(s.search, q) AS score
-			FROM portal_services s, to_tsquery('german', $2) q
-			WHERE s.tenant_id = $1 AND s.search @@ q`
-	} else {
-		match = ftsQuery(groups, strings.ReplaceAll(strings.ReplaceAll(op, "&", "AND"), "|", "OR"))
-		q = `SELECT s.leika_key, s.name, s.summary, -bm25(portal_services_fts, 0, 0, 10.0, 4.0, 1.0) AS score
-			FROM portal_services_fts f JOIN portal_services s ON s.tenant_id = f.tenant_id AND s.leika_key = f.leika_key
-			WHERE portal_services_fts MATCH $2 AND f.tenant_id = $1`
+		return c.fullTextPostgres(ctx, tenantID, tsQuery(groups, op), opts)
 	}
+	return c.fullTextSQLite(ctx, tenantID, groups, strings.ReplaceAll(strings.ReplaceAll(op, "&", "AND"), "|", "OR"), opts)
+}
+
+// fullTextSQLite searches like fullTextPostgres, with FTS5 over stems:
+// names and keywords first, then the whole text for the rest.
+func (c *CatalogueStore) fullTextSQLite(ctx context.Context, tenantID string, groups [][]string, op string, opts SearchOptions) ([]Hit, error) {
 	filter, fargs := placeFilter(opts.ARS, 4)
-	args := append([]any{tenantID, match, opts.Limit}, fargs...)
-	return c.hits(ctx, q+filter+` ORDER BY score DESC, s.name LIMIT $3`, args...)
+	args := append([]any{tenantID, ftsQuery(groups, op, "{name keywords}"), opts.Limit}, fargs...)
+	const q = `SELECT s.leika_key, s.name, s.summary, %s AS score
+		FROM portal_services_fts f JOIN portal_services s ON s.tenant_id = f.tenant_id AND s.leika_key = f.leika_key
+		WHERE portal_services_fts MATCH $2 AND f.tenant_id = $1`
+	out, err := c.hits(ctx, fmt.Sprintf(q, "1 - bm25(portal_services_fts, 0, 0, 10.0, 4.0, 0)")+filter+
+		` ORDER BY score DESC, s.name LIMIT $3`, args...)
+	if err != nil || len(out) >= opts.Limit {
+		return out, err
+	}
+	args[1] = ftsQuery(groups, op, "{name keywords body}") + " NOT " + ftsQuery(groups, op, "{name keywords}")
+	args[2] = opts.Limit - len(out)
+	more, err := c.hits(ctx, fmt.Sprintf(q, "-bm25(portal_services_fts, 0, 0, 0, 0, 1.0)")+filter+
+		` ORDER BY score DESC, s.name LIMIT $3`, args...)
+	return append(out, more...), err
+}
+
+// fullTextPostgres searches names and keywords first (their hits rank
+// first and usually fill the page), and the whole text only for the rest.
+func (c *CatalogueStore) fullTextPostgres(ctx context.Context, tenantID, tsq string, opts SearchOptions) ([]Hit, error) {
+	filter, fargs := placeFilter(opts.ARS, 4)
+	args := append([]any{tenantID, tsq, opts.Limit}, fargs...)
+	out, err := c.hits(ctx, `SELECT s.leika_key, s.name, s.summary, 1 + ts_rank_cd(s.title, q) AS score
+		FROM portal_services s, to_tsquery('german', $2) q
+		WHERE s.tenant_id = $1 AND s.title @@ q`+filter+` ORDER BY score DESC, s.name LIMIT $3`, args...)
+	if err != nil || len(out) >= opts.Limit {
+		return out, err
+	}
+	args[2] = opts.Limit - len(out)
+	more, err := c.hits(ctx, `SELECT s.leika_key, s.name, s.summary, ts_rank_cd(s.search, q) AS score
+		FROM portal_services s, to_tsquery('german', $2) q
+		WHERE s.tenant_id = $1 AND s.search @@ q AND NOT s.title @@ q`+filter+` ORDER BY score DESC, s.name LIMIT $3`, args...)
+	return append(out, more...), err
 }
 
 // tsQuery builds a PostgreSQL tsquery from groups of words (alternatives
@@ -133,8 +159,9 @@ func tsQuery(groups [][]string, op string) string {
 	return strings.Join(parts, op)
 }
 
-// ftsQuery builds an FTS5 query over the stems of groups of words.
-func ftsQuery(groups [][]string, op string) string {
+// ftsQuery builds an FTS5 query over the stems of groups of words in the
+// given columns ("{name keywords}").
+func ftsQuery(groups [][]string, op, columns string) string {
 	parts := make([]string, len(groups))
 	for i, g := range groups {
 		alts := make([]string, len(g))
@@ -143,7 +170,7 @@ func ftsQuery(groups [][]string, op string) string {
 		}
 		parts[i] = "(" + strings.Join(alts, " OR ") + ")"
 	}
-	return "{name keywords body} : (" + strings.Join(parts, op) + ")"
+	return "(" + columns + " : (" + strings.Join(parts, op) + "))"
 }
 
 func (c *CatalogueStore) hits(ctx context.Context, q string, args ...any) ([]Hit, error) {
@@ -159,7 +186,7 @@ func (c *CatalogueStore) hits(ctx context.Context, q string, args ...any) ([]Hit
 // nearest word of the index (edit distance), then full text again.
 func (c *CatalogueStore) fuzzy(ctx context.Context, tenantID string, words []string, opts SearchOptions) ([]Hit, error) {
 	if c.db.Dialect != sqlstore.Postgres {
-		fixed, changed, err := c.correct(ctx, words)
+		fixed, changed, err := c.correct(ctx, tenantID, words)
 		if err != nil || !changed {
 			return []Hit{}, err
 		}
@@ -201,9 +228,9 @@ func scanHits(rows *sql.Rows) ([]Hit, error) {
 	return out, rows.Err()
 }
 
-// correct replaces each word whose stem is no prefix of an indexed term by
-// the indexed term nearest to its stem (SQLite's fts5vocab).
-func (c *CatalogueStore) correct(ctx context.Context, words []string) ([]string, bool, error) {
+// correct replaces each word whose stem is no prefix of an indexed term
+// (SQLite's fts5vocab) by the nearest stem of a service name or keyword.
+func (c *CatalogueStore) correct(ctx context.Context, tenantID string, words []string) ([]string, bool, error) {
 	out := make([]string, len(words))
 	changed := false
 	for i, w := range words {
@@ -223,21 +250,20 @@ func (c *CatalogueStore) correct(ctx context.Context, words []string) ([]string,
 		if n > 6 {
 			maxDist = 2
 		}
-		rows, err := c.db.QueryContext(ctx, `SELECT term, doc FROM portal_services_vocab
-			WHERE length(term) BETWEEN $1 AND $2`, n-maxDist, n+maxDist)
+		rows, err := c.db.QueryContext(ctx, `SELECT term FROM portal_search_terms
+			WHERE tenant_id = $1 AND length(term) BETWEEN $2 AND $3`, tenantID, n-maxDist, n+maxDist)
 		if err != nil {
 			return nil, false, fmt.Errorf("find similar terms: %w", err)
 		}
-		best, bestDist, bestDocs := "", maxDist+1, 0
+		best, bestDist := "", maxDist+1
 		for rows.Next() {
 			var term string
-			var docs int
-			if err := rows.Scan(&term, &docs); err != nil {
+			if err := rows.Scan(&term); err != nil {
 				rows.Close()
 				return nil, false, fmt.Errorf("find similar terms: %w", err)
 			}
-			if d := levenshtein(s, term, maxDist); d < bestDist || d == bestDist && docs > bestDocs {
-				best, bestDist, bestDocs = term, d, docs
+			if d := levenshtein(s, term, maxDist); d < bestDist || d == bestDist && term < best {
+				best, bestDist = term, d
 			}
 		}
 		rows.Close()
