@@ -245,6 +245,38 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// RegisterAnswer defines model for RegisterAnswer.
+type RegisterAnswer struct {
+	AnsweredAt time.Time `json:"answeredAt"`
+	Found      bool      `json:"found"`
+	LegalBasis string    `json:"legalBasis"`
+
+	// QueryId The audit entry's id.
+	QueryId openapi_types.UUID `json:"queryId"`
+
+	// Record population: familyName, givenNames, doctoralDegree, dateOfBirth,
+	// address {street, houseNumber, postcode, city, ars}, movedInOn.
+	// trade: companyName, legalForm, registerCourt, registerNumber,
+	// seat, address, registeredOn, status.
+	Record   *map[string]interface{} `json:"record,omitempty"`
+	Register string                  `json:"register"`
+}
+
+// RegisterQuery defines model for RegisterQuery.
+type RegisterQuery struct {
+	// CaseId The case the query is for, if any; audited.
+	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
+
+	// LegalBasis Default: consent (population), hgb-9 (trade).
+	LegalBasis *string `json:"legalBasis,omitempty"`
+
+	// Purpose Why you ask, 3–200 characters; it is audited.
+	Purpose string `json:"purpose"`
+
+	// Query Example: {"dateOfBirth":"1964-08-12","familyName":"Mustermann","givenName":"Erika"}
+	Query map[string]string `json:"query"`
+}
+
 // Route defines model for Route.
 type Route struct {
 	Contact       *Contact           `json:"contact,omitempty"`
@@ -319,6 +351,11 @@ type CreatePaymentParams struct {
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
+// QueryRegisterParams defines parameters for QueryRegister.
+type QueryRegisterParams struct {
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // GetRoutesParams defines parameters for GetRoutes.
 type GetRoutesParams struct {
 	// LeikaKey LeiKa key of the service.
@@ -354,6 +391,9 @@ type PutCallbackJSONRequestBody = CallbackRequest
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreatePayment
 
+// QueryRegisterJSONRequestBody defines body for QueryRegister for application/json ContentType.
+type QueryRegisterJSONRequestBody = RegisterQuery
+
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = CreateSubmission
 
@@ -380,6 +420,9 @@ type ServerInterface interface {
 	// GetPayment Read a payment and its status
 	// (GET /v1/payments/{paymentId})
 	GetPayment(w http.ResponseWriter, r *http.Request, paymentId openapi_types.UUID)
+	// QueryRegister Ask a register (synchronous)
+	// (POST /v1/registers/{register}/queries)
+	QueryRegister(w http.ResponseWriter, r *http.Request, register string, params QueryRegisterParams)
 	// GetRoutes Find the destinations responsible for a service in an area
 	// (GET /v1/routes)
 	GetRoutes(w http.ResponseWriter, r *http.Request, params GetRoutesParams)
@@ -434,6 +477,12 @@ func (_ Unimplemented) CreatePayment(w http.ResponseWriter, r *http.Request, par
 // GetPayment Read a payment and its status
 // (GET /v1/payments/{paymentId})
 func (_ Unimplemented) GetPayment(w http.ResponseWriter, r *http.Request, paymentId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// QueryRegister Ask a register (synchronous)
+// (POST /v1/registers/{register}/queries)
+func (_ Unimplemented) QueryRegister(w http.ResponseWriter, r *http.Request, register string, params QueryRegisterParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -635,6 +684,56 @@ func (siw *ServerInterfaceWrapper) GetPayment(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetPayment(w, r, paymentId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// QueryRegister operation middleware
+func (siw *ServerInterfaceWrapper) QueryRegister(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "register" -------------
+	var register string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "register", chi.URLParam(r, "register"), &register, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "register", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params QueryRegisterParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.QueryRegister(w, r, register, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1039,6 +1138,9 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Get(options.BaseURL+"/v1/payments/{paymentId}", wrapper.GetPayment)
 	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/registers/{register}/queries", wrapper.QueryRegister)
+	})
 
 	return r
 }
@@ -1048,82 +1150,99 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FzpctvGln6VU5hbFfIaoihZSq6pyg9ZkhM5iqOrJZmZ0CM0gUOiLaAb7m6IolWq8jvMPEOeYv7Nm/hJ",
-	"probS4MEqcVL+abyTwR6OX36LN9ZoBsv5GnGGTIlvcGNlxFBUlQozK/DCNOMK2Th7Cec6ScRylDQTFHO",
-	"vIG3Czmjb3OES5xBhgISPqEhSUDg2xylgg72Jj0gcH5+uN/dAQIClZjBlKoYVIwgSWonExbBiEczmKCS",
-	"9SvC5BRFz/M9qveLkUQoPN9jJEVv4NK3pgn0Pb0xFRh5AyVy9D0ZxpgSTXlKro+QTVTsDTa3t30vpaz8",
-	"veF7apbpBaUSlE2821vfO81HKZWScnYY6fmGgIyouN5eukNW7T3mIiXKG3h5TvXI+d1u9WSZcSbR8P1Y",
-	"8FGCqf4z5EwhU/pPkmUJDYnm/XpmRzx5I/VF3Dh7/U3g2Bt4/7ZeX+y6fSvXy3XNjnNXyeDkxR4829r+",
-	"DorFe4YPxVy99K5SJIzTgpxM8AyFopZkUr2z7LrjyL43pglaPt4svkxpimfmYctLGZPN7W/bX9F32Nid",
-	"MvXtVr09ZQonKDzL8fK6fm9S72xfrFjt+bpaiY/eYKj0nnskSUYkvFzkSSiQKIx2VYOkiChcUzTFNq7k",
-	"Imk52By1epDvrL6KqhOcUKnQzPwE9EkMBapFS/Djz7t7a6c/7m5vbBp9HnMBYUHCGslVjEwVsrsDMuZT",
-	"BpyF2PtIHhTk3J8ZxiwZeY0iqqkhybHDkzFJJPpzbCroWdCXWKlMwvnJkT6Fa176/b5/D/JbKeVMkbBF",
-	"vzAlNGmV+SzmrF1RljJycVvDvmMyK5X7AewhKc9Zi0jsadOzY215ngIfmz+pwlRqht2por4XEon3tCZh",
-	"LoR2A5aMMckTPfrg/MTzPWR5qnmuf71umdsgu+Eotlsu0vfMERbPu/Hh/X8/ewYjzi8pm9QHrYavtMyW",
-	"9YdKW+dqTyIEmZk7zkXGJbZvuvkdhDERJNRuGzq/opgii3I2ke+mGF52W5VMoMoFO79LtM2dhVTRd8jA",
-	"zpGg+CMkvrhMv5SX+lAli1yiXi8V0tovP1ROGeM5C7WRKI29eV7dz51ClpLrQzt4u794RxFKRZkxcfcU",
-	"WoniioaVo1slH6fO0HnONjduLtvGx4Ordg8eKi5a7cgD9DAiiiy/F4uLFgjCq/vDBolvHRodYyHn8Nqd",
-	"KxkXd2/Hp/glskVdOYsRDPlAJBCQdMIwglMMc0HVDAyr4UzPbdVCVVw9XpM0S5qYskfCEDOFbYCxKQAl",
-	"/yx3itHFAf3iXourWSoPx2SCLV7nakFLVkmplawW+8XwWu2OFYpFDh4TKTXzAqLfB6A4CCQRaKBARlLz",
-	"jzNjhhIiFWRk4qKGZYCuILztuI6XW+bIPrFvejjMct3ZXf5q4T1eZ1SgfMh+1e1+EmdFZq1+5RRZ5PqT",
-	"bySMBJ9KFBCjaMeCWbHV/ThdjP4ZVcyjdrBUO9LVLnHR8Cii8ha3f/jq8Oxw9whypmjScJcZmckdON79",
-	"j4N9H17sHh4d7Js4d2/31d6B+SFwyMaUkQQ61UMTG9vN9lERmkBgLzQKYBqjVYXioEOmLzQCnqtuD44P",
-	"Xu0fvvoBOEtmMI1pgnas4Fc0QgFUwgg1NCHyEqPekDnYqJjr+eV5PN8zlHu+Z0n3fK+ksRVFuSS3MlAJ",
-	"wiQJa/+4aElLUr+R4IwGGrXHCVn0ML2asxG1bPk1Oimu2YEplS62IZZat116XB1cYYKMAj0MxBTocn+l",
-	"m73LZnjHBZ/XZIYhHdOwQq3aSUDnR5LLmCRKSoVJgj78MnqDl4rlaYrChw/v/3BBZX2u5Uh6UwPElSkX",
-	"33ubE6aomhVTaapFc6PfL6YWv9uMscAx6jtqAcjPi4NVQ6DzPA9jjY4vkbF3SMMYWXcO0H67dSe1OaNq",
-	"d1Xo0xrkrDrHnHjWh2oy1mFUg4pWQasTSU05ipbr6ZhiskQ/+XiMLDLRDctyNQACL09/eQXHXB9C+FCl",
-	"D4Fro0602WEkbbftlElFiktrMcYmVD+M7jDGi8KgqEra1yzR1pxbUmSUYJn0Aj3IB5O3LLNscl2rxQVl",
-	"VyRptUVzN1fhL01IRWzb/ZzwXLXArrDOAqzyw2Wy4FHBB7JQzAwPitTuKsi+KArOht9IyPJRQkN4+dtP",
-	"vkn9SCQJRlCDWdlqL5bm/wrTfFIxtRoz4jxBwrwqM3ku6OKdGqk8Ne/LxINmiDFvvS8YipkDNld36V48",
-	"6FIhOaKyBbIK/er+wM2K2wJkmzc8dtE2Uk6bbGoSQyNkio5pG8o/QvoTgUuc9cyhlUKhH//Xs2fDYXSz",
-	"sXn7t7ZbWSIfc/Q6+7bS3EgYfOqcwDz4JUsWWnUtTl69ZcWHRBpE4qs8HbXdwGnMhfIhzlPC1nSEZaye",
-	"ngHMTIHOr1xMCJtI6+fb80aPCGYeYZseHsE8VoGtebZBeIGFKdOTElRGWbX0KBuFj7mYEhGZv53gXKAW",
-	"NfNngdTbAfJDExTV1o9GuHMFqgrkOnLir0wfldzx2zWlKe5NNLwaARulVI/O5ZVppkW/VJl5H4y3BjIh",
-	"GmgYH9B0WlYeeo4zxGi/deFT685SHiF8eP8/di2NlE3S5+VvB9DRIkNC1TXub3GvwvLdmYq3JRaTPDLu",
-	"q0D9SITV6XHCpxYiJBSZ2hNojB9JpK0C8sxN3Ay0nnsD7wRJZFVdi01CGUrtFvmUzbvowh/JwVRQrRVF",
-	"0tXErSYtUw4w59QL6GXNVOs2yi1fUBa5PDBDnM0apLUQ4g5tocXqRnNSmaUzEby3zkmu4s11m7hzWW2e",
-	"2xooZWPeLke7x4clciCpivMRGIgpzGFA/9YMwGvtyEgCTm0WrpBFXMgh6ww9OwBhlylBJjIljExQDL1u",
-	"DwyH9PpF6Zdqe+xwzGxAhqzQR3NswoAIJD6EBSscDviQZwknEVAlwdFLf8gKblHlm1XGPEn41IxrCEVv",
-	"yIZst1GsG8Av+gFs9vpgRU5vXcocdIJM0Cui8OISZxdvpioAS3Qx1tbnukCs/sX5SIf2+kYAWZTpsAE6",
-	"EnHIgvXeFJNk7ZLxKbN3Z+qGXNB3hpI1zQcUQXcHZJlI0kZYlgsSOWTBrjtlAM+N4uiANejBwRWKGRz/",
-	"cnoGilyi1NwM5loIgt6QHQjBhdSMXiiJg42b9MGXVeODrk3h6JuzkUWgBS+w+ZaEhshs/qloIjg4Pz5a",
-	"2+htOqGLV0icFSQtip7vXaGQRc2n1+/19XCeISMZ9Qbe016/99Qiq9jo//rVxnroFKYjNP5scKMnicoX",
-	"e/vmeVXCnutD2OxvLWrHCab8CiOjb1v9jWXetlqo7jrQ458+YLxjDL3B77UZ/L1h3l7fvtbmIk2JmJlw",
-	"jmdV6Vk7JUUm0hagymevb31vYqvYTW78gGo5K/or2jEe1oZR7dHSh6FtT0npF2CxHr/1ua/E2Hhr6cpm",
-	"hOqMcH5ytPSSsly1W2etHVqRJaBRaobTogzDxzDjubBuCRQHFVNbySTSJis6Ktb2xtQqggIEdP26J8mm",
-	"LSQEVf+Cto9SkTQLoHPO6LU2a5xFsjtk2pwGSxodAujEeA1uawS/QjFkQbUgPIGh1xt68MR0PwVOZ5Sx",
-	"nEXJFSOTIfdNz0S3N2QnBnLWYg48iVDjDsJgG1LKtCs2tt7gEoFAGYTcJFyUsfc7Q6a3+YGXZj0j4SWZ",
-	"IMREQvArCjqelXIa9GAfE3qFgqK1iwKVoBgNmaEXr63EUJKAHs/H4yIdTmDz+rro4rKZgTzTl7K5BTHP",
-	"hTRHsTJhEtMaq4HgGnNKhw3WdjZ19Thv6qpJFz3n0eyTq2nZNXLbhNdK5Hj7BayE08HTYi/qtzuu3FBZ",
-	"ddkkM2B8WtiS/gNtw1dn3svzQocLEJglJMSuLbs4FsWImjYKBt8UxcB2K3PrF85S03ZjQ6Tb9brwOWlr",
-	"d7JQwsRGEMaETbAEi3oB36ijVDCmQqoeHJAwLsxTSIRVoiFrKxJDRyOOf2xtfNcta8kWTNimKsHTeaT0",
-	"ZnopewZ3+LY8pKeZDK3UCj+mk1xg1INjrdt6rSErK62dqqgaSHwbaLsJMbnCrjEcQUJTqoI21TuiUu0R",
-	"iQclX92u0d9bWyWr0PPxTZJ+sfDbHMWsXtkcxnMXqvp/3LpBvy3f3r6iOXj7ihumFlHWJrbvqkxo0f1s",
-	"9qEu27e1c5pCuRZKK8lfofp/OehBjFbqyKMIdBqmQF9NZQbK8NakCrlsUX1bbTH+1MTBnYPzE2Nlu/58",
-	"r1ujFQw6tkGsuzNkRR1Rh0UplwrmOrio0vEkEiHL1ocRYZfW3GjqNAI4dsoVcgCBLVeWNYrAr54ozi8S",
-	"IiYY+Fr17cOUypSoMNbjDHXuxIK6+tGQBWUR9CJnMs8yLhSasRafXOQicVfQTL1gXF2Mec7sAgVjL8oS",
-	"70XOyBWhiY6QAuhs958OgHEVa35NiQSpuPFpdcO4BSymLXwuaOtqoov1BY5zidHFaFZt1WrDmh2PCyas",
-	"TSbrIetzjfFWzz8DAmkQeS/8sfHJNm9sO1fftHk+7YMtqiPaFdtnc3djlQKJSCiKAgmazHIBsxufGai1",
-	"E+3RZ7biU5NZZmb1kVtyq7e+d8TtGZvzFvrs/+WNoO9tbW4+aPz2A+nf/kQYbi6TOGeXy1RemU8spMjA",
-	"NY0+JqjKRhfryZphYmWmFwz3+k3V1nHrwLeFOH+p5reAF7dR5PH45XNigRW6ela3C/0JQMBD5fmx8lng",
-	"hlI6tUhSJaHqDlouiHVJdpnondgRC5K3pGJaookiD1x9DDWPWpFekrs+gqr7TJ8962/3+xubG/2tfr9/",
-	"/6KsBs1zLeibaxGdUGWyO5yRxBDd2U1VQsMYBZwUz2UYJ//3v1Ji0q1S61bimfpGQpozGtKMJFTNlh2S",
-	"CHnP821sbW+Y3qGF06042+dU0bqKv0RJl5QBpG8xYtWqZYPKr1iVv9Qna684GGXrQdE7WAFikGQmYRrP",
-	"BhDUTTw5MyHzRaFIBpYuviUCialiOO8Yv6huh2r5NJByhXFxa2FzlqUq+7h33Lh86wrLsg9lZdXHMTt6",
-	"fS2yldVxCmFu6NKGeZ2i61cNex06vzDynd/5L/D71YDfjaefESwv1+fFavQyPFuPLAq2tm1ivijr6LKr",
-	"um36vH7jtnGsBLUfodqNz50/qyNcrV1nJoVSfQPzZ05bLXRDtGNQ6V7qI4Vm3RG99Rv3a2cjT0vrbOaT",
-	"fGpLMWOaGDHGZLwDwZ4VhbWzWYaBHqIFPMWIEuOBe7A7ZMEJZmJtn05QqgHImKxtbn/7/eDD+z8GQdkd",
-	"bBLez7af9rs+0DFIZMo3uesYQ/uVwi5zFAdSMoMRlpn/yPnOwdE8TU7VxNWW/Tk3nRJO393HqYvfGjbO",
-	"fVT+8Znv+X9/4LDXa0fBFc+3vts/+Gf25h8/Pj8lT9bPDtPfnmy/3MP8n3hymW6/+jl7+dt//vA0Ps1f",
-	"nH8/uA/qD+rT7UD5Lf/3Q+/D+z+GXmCavmuxWfoPHEop2qcy45IW/e3LfdhKwPH39b83rVDF1xFlxIQR",
-	"rf944UsV9Nw2z0XDd2oSnn+KEH2r/+yBXr3/GVHAR3h1ayYM/i7bH11b1JFKIEkx6n6EZba9WctB+0Kn",
-	"5Eebqq8D5C+c6wtr42oYclr23u5A0fVL2aRonKuqMs3mub80918Yv9v7bn4oslP2LNpOYqJQ+pCSTBZN",
-	"lEYsNPBZrv231Zuq368M3bUmLvwfIek+tqXJxoOybWHRH79AlE4S3YeM0AhULHg+ibUF+/fn+I7ESUSR",
-	"SeV8FdrBYzJ7ftTtDdl8Ut6vOy0XP9lV3BTdzkUSGEYNWbWknqX5YpqBKhpKZipuO7SC6nvboGxMqBLt",
-	"gW1BsOnWAKjVN5MMrLI9di+GVyggy2Wsb0dyWyXU+2Q8SQwV9Ze5ZTqXSrCf3ZoWXtOnPtCMs4ccsmnM",
-	"IUy4LCBMeWSpaJKAOVzVpyXoJFZFXrhoMTWNnyqXZWcIlWVlw/aAdMpz9op++aCuX/YyMsNGxbQ3JjRp",
-	"jgkJC1E/65Z92WGMsux7K3oHDeptFjCkd/v69v8DAAD//w==",
+	"7FzpctvGln6VU5hbZfIGoqgtuaIqP2RLjpV4USQrmUzoEZrAIdEW0A13N0TTKlX51zzA3PsMeYr5N2/i",
+	"J5nqBRsJUouX8s3cPyoKS/fp02f5ztK48kKeZpwhU9IbXHkZESRFhcL8dxRhmnGFLJz9hDN9JUIZCpop",
+	"ypk38PYhZ/RNjnCBM8hQQMInNCQJCHyTo1TQwd6kBwTOzo4OuntAQKASM5hSFYOKESRJ7cuERTDi0Qwm",
+	"qGR1izA5RdHzfI/q+WIkEQrP9xhJ0RvU6VvTBPqenpgKjLyBEjn6ngxjTImmPCVvnyKbqNgbbO7s+F5K",
+	"WfH/hu+pWaYHlEpQNvGur33vNB+lVErK2VGk3zcEZETF1fSy/siqucdcpER5Ay/PqX5yfrZr/bLMOJNo",
+	"+H4s+CjBVP8MOVPIlP5JsiyhIdG8X8/sE9+8lnojrmpz/UXg2Bt4/7Zebey6vSvXi3HNjHNbyeDk8SPY",
+	"3d75DtzgPcMH964eel8pEsapIycTPEOhqCWZlPcsu25Ysu+NaYKWj1eLN1Oa4ktzseWmjMnmzrftt+g7",
+	"bMxOmfp2u5qeMoUTFJ7leLFdvzepr03vRiznfFWOxEevMVR6zkckSUYkvFjkSSiQKIz2VYOkiChcUzTF",
+	"Nq7kImlZ2By1+iG/Nvoqqk5wQqVC8+YnoE9iKFAtWoInz/YfrZ0+2d/Z2DT6POYCQkfCGslVjEw52d0D",
+	"GfMpA85C7H0kDxw5t2eGMUtGXqOIampIclzjyZgkEv05Njl6FvQlViqTcHbyVK+ibl76/b5/C/JbKeVM",
+	"kbBFvzAlNGmV+SzmrF1RljJycVrDvmMyK5T7DuwhKc9Zi0g80qZnz9ryPAU+Nj+pwlRqht2oor4XEom3",
+	"tCZhLoR2A5aMMckT/fTh2Ynne8jyVPNc//eq5d0G2Q1HsdOykb5nlrC43o0P7/++uwsjzi8om1QLLR9f",
+	"aZkt64+Uts7lnEQIMjN7nIuMS2yfdPM7CGMiSKjdNnR+QTFFFuVsIt9NMbzotiqZQJULdnaTaJs9C6mi",
+	"75CBfUeC4veQeLeZfiEv1aIKFtWJerVUSCu/fFc5ZYznLNRGojD25nq5PzcKWUreHtmHd/qLexShVJQZ",
+	"E3dLoZUoLmlYOrpV8nFae3Ses82Jm8O28fHwst2Dh4qLVjtyBz2MiCLL98XiogWC8PL2sEHimxqNNWMh",
+	"5/DajSMZF3drx6f4BbJFXXkZIxjygUggIOmEYQSnGOaCqhkYVsNL/W6rFiq39fiWpFnSxJQ9EoaYKWwD",
+	"jE0BKPhnueOedgv03b66rVkqD8dkgi1e53JBS1ZJqZWsFvvF8K3aHysUixw8JlJq5gVE3w9AcRBIItBA",
+	"gYyk5h9nxgwlRCrIyKSOGpYBOkd423JrXm6ZI/vEvunuMKvuzm7yVwv38W1GBcq7zFfu7idxVmTW6ldO",
+	"kUV1f/JAwkjwqUQBMYp2LJi5qW7Haff0M1Qxj9rBUuVIV7vERcOjiMpb3P7R86OXR/tPIWeKJg13mZGZ",
+	"3IPj/d8OD3x4vH/09PDAxLmP9p8/OjT/CByyMWUkgU550cTGdrIDVIQmENgNjQKYxmhVwS10yPSGRsBz",
+	"1e3B8eHzg6PnPwBnyQymMU3QPiv4JY1QAJUwQg1NiLzAqDdkNWzk3vX8Yj2e7xnKPd+zpHu+V9DYiqLq",
+	"JLcyUAnCJAkr/7hoSQtSH0ioPQ00ao8TsuhuejVnIyrZ8it04ra5BlNKXWxDLJVu1+mp6+AKE2QU6G4g",
+	"xqHLg5Vu9iab4R07Pq/JDEM6pmGJWrWTgM4TksuYJEpKhUmCPrwYvcYLxfI0ReHDh/d/1EFlta7lSHpT",
+	"A8SVKRffe5MTpqiauVdpqkVzo993r7r/24yxwDHqPWoByA/dwspHoPMwD2ONji+QsXdIwxhZdw7Qfrt9",
+	"I7U5o2p/VejTGuSsWseceFaLajK2xqgGFa2CViWSmnIULdfTMcVkiX7y8RhZZKIbluVqAAR+PH3xHI65",
+	"XoTwoUwfAtdGnWizw0jabtspk4q4TWsxxiZUP4puMMaLwqCoStrHLNDWnFtSZJRgkfQC/ZAPJm9ZZNnk",
+	"ulaLc8ouSdJqi+Z2rsRfmpCS2Lb9KbIz+ybP2QJJzPW7YYcxz1mdayPOEyRM30pwQpKHRNJ2I/EmRzFb",
+	"ZptJHlEFyJSYPZDOJN/okAWGXEQ3BQTNyTKe5YmJZgYwJilNZs9Jij5M6CUy/VP6EHENaklygBOB6Guz",
+	"hS/GD6lQsT9kJIoESglXUglE5UPMc4nP83RkZJRLFfIIfe2oZz4QIa99SPklRkfsBesNmRIkwgFo5EOY",
+	"m92w7jEXqQ/CbdojngtV/evGHzKJRPngiKjuY/SC+c6zW+e7IA7Fozenv4qtqr3T2N5CDPy6CK2SwJ/1",
+	"gHd0RhUGXhQXfc/AD0Opxh5jLnygYyBstmelCW8nRE2pbU51YHM9erOYiRU6lfh0fYgno7Vd6JgNnbfx",
+	"O225naWJll/jGcx4rrGTD1sf3v99s9+vpV32gCq9yNq62tXrTl67DAuvvJqEewNvY/fb7bX+39Y2NjUD",
+	"SyXxBt6zXO9mSpgWsFJlvIF3KOgF8RaTf/OgqIQ4ltxWmeG5agkWwyp3uSp6KFKc90qZIAvFzOyJK0jd",
+	"3q5oqaxN+EBClo8SGsKPv/7km4S1RJJgBFUILltRztKqhQOUJyU722ywZcOZoIsyZnzpqblfpEs1Qwwo",
+	"633BBJJZYHP0Ot2LC10qJE+pbAm0hb51+3DTittCoDkPl+ygbaScNtnUJIZGyBQd07bcxFOkPxG4wFnP",
+	"LFopFPryf+7uDofR1cbm9V/admWJfMzRW5u3leZGmvNTZzLnQ3ayZKBV21KrBraMeJf8CCmccws4i7n2",
+	"sXGeErYmkEQGqxnnwswr0PmFiwlhE2mjk/Zs9z1SMPewTXfPu9xXgS2otKlDF8FTpl9KUBll1dKjbO5w",
+	"zMWUiMj8rqUUBWpRMz9dfqE9rL9rWrWc+t5x+VxZvQzNa3Lir0x6F9zx2zWlKe7NGH513G6UUt27AlEk",
+	"xxf9UmnmfTAxBpAJ0eGR8QFNp2XloVdzhhgdtA58at1ZyiOED+//YcfS8b1JVf/46yF0DMQNVde4v8W5",
+	"nOW7sYBoC8Mm5W3cl8tVIBFWp8cJn1qIkFBk6pFAY/xIIm3vAs/q6eaB1nNv4J0giRyOpCkmlKHUbpFP",
+	"2byLdv5IDqaCaq1wpSKTbTPJ5OIBs049gB7WvFrAZzlw8MwzSLhE7RI6JiNX4EsugMBEEKYwskEBjDQ0",
+	"NXbH+qCC/seURXWGmvlqlDfW2bKq+qMtC7OK1nypKFSYJKa3zkmu4s11W7uo75u5bttAKBvzdqHcPz4q",
+	"YAhJVZyPwETZwiwG9P+am/hWe0WSQK09BS6RRVzIIesMPfsAwr6OqyYyJYxMUAy9bg8Mh/T4rvuFauNe",
+	"45iZgOiIyii3WTZhQAQSH0LHihoHfMizhJMIqJJQU3IdlFluUR2ZsQjGPEn41DzXkLDekA3ZfqNfYQAv",
+	"9AXY7PXByq+euhBg6ASZoJdE4fkFzs5fT1UAlmj3rG1R6AKxyhznowcSzI4AsijjVActEnHIgvXeFJNk",
+	"7YLxKbN7Z1onuKDvDCVrmg8ogu4eyCKXri26LAYkcsiC/forA3hotBA+vP8j6MHhpZbt4xenL0GRC5Sa",
+	"m8FcF1XQG7JDIbiQmtELXUFgU0d64csakoKuzWLrnbPJlUALXmCj3oSGyGyI5fqoDs+On65t9DZr2RvP",
+	"SZwVJC2Knu9dopCu7N3r9/r6cZ4hIxn1Bt5Wr9/bsjAtNsZk/XJjPaz15kRonOPgSr8kSsfuHZjrZRfP",
+	"XCvWZn97UTtO0KQLjL5t9zeWue5yoKrxSj+/dYfna5bVG/xe2dTfG7by1fUrbS7SlBgLdqp4VnbfaA+n",
+	"yETaGnxx7dW1701sI0+TGz+gWs6K/oqOtLt1opVztLSi2fSBvf8FWKyf3/7cW2JsvLV0RTaoXCOcnTxd",
+	"uklZrtqts9YOrcgS0Cg1w6mrRPMxzHgurI8DxUHF1DZzEGnztR0Va3tjyrWBQxRdv2rLtJlbCUHZwqXt",
+	"o1QkzQLonDH6Vps1ziLZHTJtToMlvV4BdGJ8C/XuMH6JYsiCckD4BoZeb+jBN6YBNKg1hxrL6bpOMDJF",
+	"Qt+0jXV7Q3Zi8Gsl5sCTCDWIIQx2IKVMu2Jj6w3IEQiUGS+uCFPG3u8NmZ7mB16Y9YyEF2SCEBMJwS8o",
+	"6HhWyGnQgwNM6CUKitYuClSCYjRkhl58ayWGGjwQXvDx2FUECWy+fesaWW2aIc/0pmxuQ8xzIc1SrEyY",
+	"2pwGfiC4BrCyxgZrO5u6epw3ddVkzB/yaPbJ1bRonLtuYnUlcrz+Alai1sTYYi+qu3t1uaGybDRMZsD4",
+	"1NmS/h1tw1dn3ov1QocLEJglJMSurTzXLIoRNW0UDL5x/RDtVubad85S03Zl463r9ar3Y9LW8WmhhAm0",
+	"IIwJm2ABFvUAvlFHqWBMhVQ9OCRh7MxTSIRVoiFr65OBjkYcf9ve+K5btNNYMGH7SgVP55HS6+mF7Bnc",
+	"4dsKuX7NFKmkVvgxneQCox4ca93WYw1Z0WzSKftKAolvApPhjckldo3hCBKaUhW0qd5TKtUjIvGw4Gu9",
+	"cf731m7xMo69f5+47wa2oUo5slmMVx+obIGsl077bSXH9hHNwttH3DDl2KI8u3NTcVaL7mezD1XnUltH",
+	"u+kV0kJpJfkrVP8vBz2I0UodebhAp2EK9NaUZqCIlU3ekcsW1bcFZ+NPTVDdOTw7MVa268+3+za6YaFj",
+	"e2S7e0Pm6gw6LEq5VDDXxEqVjieRCFl0f40Iu7DmRlOnEcBxrWIrBxDYjo2iTBv45RXF+XlCxAQDX6u+",
+	"vZhSmRIVxvo5Q139RUdddWnIgqIP5DxnMs8yLhSaZy0+Oc9FUh9BM/WccXVu6nBmAMfY86LL5Txn5JLQ",
+	"REdIAXR2+lsDYFzFml9TIkEqbnxadWbGAhZzMmYuaOtqot34Ase5xOh8NCunarVhzabvBRPWJpPVI+tz",
+	"Z4Osnn8GBNIg8lb4Y+OTTd6Ydq7FwyYNtQ+2qI5oV2yvze2NVQokIqEoHBI06SIHsxsnrdTaifboM1s+",
+	"qsgs0rx6yS2J2mvfe8rtGpvvLRw1+qc3gr63vbl5p+d37kj/zifCcHNpyTm7XKTyiuSkkyID1zT6mKAq",
+	"ev2sJ2uGiaWZXjDc61dlZ9t1Db4txPlLNb8FvNR75e6PXz4nFlihqy+rjsk/AQi4qzzfVz4dbiikU4sk",
+	"VRLKBsnlgljmztevip/X6xphujpIO6ookhpEXshGqsSlfbXZlMYNUmYo0VCG5wo6BMY4HbIiJdGDeWRQ",
+	"jHSeMxMyBNDZ7m93tVM2Kfxzk8Iv7/oQGDy8ChHoEfpmBFcZOC/UwtzaGgBxrS9kpIkkkKGQnAFDjMz6",
+	"qCiKCkNmNN/UQcpKjFa8ZoVhEVVUyyhX6JgS2ACmtvAFqCETPgUuIOJTtjdkJoiofNiY0CQXLgWht0Uq",
+	"nkm9ORqeWFNleoy7Pdi3Kx0yGwfKAsX4ILl5f84h6sCMZ7ZoNigPBet9HzKb/+gYaSvbaWxWpNsGYky1",
+	"5qTqgbrZlNUappZbsupARtVP1OwB+J2svXul//TXdtdeXW34W/22doAywrr57PJ9zyp/JuTV7Az7wpmf",
+	"ucbIJUa92MoH0tkH6BjF0GLNuOr+P7T2nw69zFdG59zDvrwwqlvkouSMhbHgjOeyW/MO5Sg191C2/yxD",
+	"Jif2iQVtXtKdUwSbrkxYfi5gPqmB9ILc9JmASvF3d/s7/f7G5kZ/u9/v374BSGv83CHNzbWITqgy3NJG",
+	"zxDd2U9VQsMYBZy46zKMk//9Hykx6ZaVV6tCTD2QkOaMhjQjCVWzZYskQt5yfRvbOxumu35hdSvW9jkR",
+	"XNUxtlTdW6vE0rcphPIwg805fsW6/6U+6vCcg1G2HrjTNSUqAklmEqbxbABB1ebuANC5UySTtVi8SwQS",
+	"U+Su3WP8vNwdquXTZBxWWZdaq8ScZSm7Aup73Nh8Cz+KrgDKiqaAut3hudIiW1qdWp9EHYO2pURqDT5f",
+	"dVakRucXTozMz/yv3MhXkxvZ2PqMuZTl+rzYrLQs3VE96QI726I337NT0+W66rbp8/pVvWVwZc7jI1S7",
+	"8UGgz+oIV2vXS5NhL0+J/5mrGgvNcu0pClnf1HsKzXpN9Nav6t8DMvK0tA3DfLSK2jB5TBMjxpiM9yB4",
+	"ZEVh7eUsw0A/ogU8xYgS44F7sD9kwQlmYu2ATlCqAciYrG3ufPv94MP7PwZBcX7O1EN3d7b6XXN8RiJT",
+	"viltxhjac7z7rKY4kJIZjLAoDEe1k8A1zdPklA3DbXH1mWmkq/V4f5y6+K2h+Nxnlz6+MDofZNfY67Wj",
+	"4JLn298dHP6cvf7bk4en5Jv1l0fpr9/s/PgI85/x5CLdef4s+/HX//hhKz7NH599P7gN6g+q1e1B8bWr",
+	"74feh/d/DL3A5HcqsVn6ibNCig6ozLikLg+x3IetBBx/Xf9r0wqVfB1RRkwY0fppsi8V9dePFCwavlNT",
+	"D/tTxPTb/d07evX+Z0QBH+HVrZkw+Ltota/boo5UAkmKUfcjLLNt3V0O2he68j/aVH0dIH9hXV9YG1fD",
+	"kNPinMceuBMmNjGcJHxaFu2bvdX/0tx/Yvxu97t5KHGvrA6YoghRKH1ISSZdj70RCw18lmv/dXmnbAcv",
+	"QnetiQtf2pT1y7ZzpXGh6Gpb9MePEWWtxupDRmgEKhY8n8Tagv37Q3xH4iSiyKSqfTelg8dk9vBptzdk",
+	"8zVbv2rEX/yojeKmJ+NMJIFh1JCVQ+q3NF9Mr2hJQ8FMxW0Db1B+kSYo+tbKOqwr8NhqXACUVYety2yP",
+	"nYvhJQrIchnr3ZHcNpHoeTKeJIaK6ts1RbWPSrAfpjEnPMyZqIFmnF3kkE1jDmHCpYMwxZKlokkCZnFl",
+	"G6+gk1gV597tCQRzLkDlsmgcpLIofNsWwU6xzp47mxVU7S29jMyw0VDTGxOaNJ8JCQtRX+sWZ4DCGGXR",
+	"Fu1ayw3qbda32+TmtEpsV+luV83sQVDVhwLoPMMkwuKh7mDIgupwtqavPJCt/6kd6Q6g89tvv/229uzZ",
+	"2sFBFz78139bmTItR6r8osFeVQ9ECUXl0bUxuiMgoTvlpGKiiv3yYTQz217VHLs+BKN0sra1bVN5+vf2",
+	"thvK9UOXpUpbmqyVGeXAlCQHw7zf3wrNb/MTg24PAnPcPoDOE8IiTGTFD01y+U2FwJQ9g+bnEwL3yeDg",
+	"yclD2Njc2t4Jun5ZLExm1fPm6wuBZpUVaHtduE+M1uqmEJivAATQsee9u8UxmOLLBENWlBk/vP8HaMk2",
+	"H0hyhdtpzFPbV6r/znzt2qYxDWM3un7HqJglw32xuC5bVQnk+tX1/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -33,7 +33,7 @@ import (
 // replaced by a header naming a principal the test registered: the OAuth
 // server is tested in its own package.
 type apiEnv struct {
-	t          *testing.T
+	t          testing.TB
 	db         *sqlstore.DB
 	cases      *casetest.Fixture
 	api        *openapi.API
@@ -42,7 +42,7 @@ type apiEnv struct {
 	principals map[string]*hub.Principal
 }
 
-func newAPIEnv(t *testing.T, db *sqlstore.DB) *apiEnv {
+func newAPIEnv(t testing.TB, db *sqlstore.DB) *apiEnv {
 	t.Helper()
 	e := &apiEnv{t: t, db: db, principals: map[string]*hub.Principal{}}
 	e.cases = casetest.New(t, db, hubtest.MustTenant(t, db))
