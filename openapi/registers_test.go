@@ -60,7 +60,9 @@ func TestRegistersAPI(t *testing.T) {
 		resp, body := e.do("POST", "/v1/registers/population/queries", citizen, erikaQuery(c.CaseID))
 		var ans struct {
 			Found  bool
-			Record struct{ Address struct{ City, Postcode string } }
+			Record struct {
+				Address struct{ City, Postcode string }
+			}
 		}
 		_ = json.Unmarshal(body, &ans)
 		if resp.StatusCode != 200 || !ans.Found || ans.Record.Address.City != "Köln" {
