@@ -88,6 +88,24 @@ ensure_redis() {
   log "Redis ok on $host:$port"
 }
 
+# ensure_browser: the portal's browser tests drive Debian's headless Chromium
+# (through chromedp) and inject axe-core, which portal/testdata/axe/ gets from
+# npm on first use. Installs what is missing; needs root on a fresh machine.
+ensure_browser() {
+  if [[ ! -x /usr/bin/chromium ]]; then
+    install chromium
+  fi
+  [[ -x /usr/bin/chromium ]] || die "chromium is missing after install"
+  local axe_dir; axe_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/portal/testdata/axe
+  if [[ ! -f $axe_dir/node_modules/axe-core/axe.min.js ]]; then
+    command -v npm >/dev/null || install npm
+    log "installing axe-core into $axe_dir"
+    (cd "$axe_dir" && npm ci --no-audit --no-fund --silent >/dev/null) || die "npm could not install axe-core"
+  fi
+  log "browser ok: $(/usr/bin/chromium --version 2>/dev/null | head -1)"
+}
+
 ensure_postgres
 ensure_rabbitmq
 ensure_redis
+ensure_browser

@@ -1,0 +1,133 @@
+package portal_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/portal"
+)
+
+// env is a running portal on a seeded database.
+type env struct {
+	db     *sqlstore.DB
+	tenant string
+	portal *portal.Portal
+	srv    *httptest.Server
+}
+
+// newEnv starts the portal over TLS (so Secure cookies flow) on db with
+// the seed catalogue; sessions default to the database.
+func newEnv(t testing.TB, db *sqlstore.DB, sessions portal.SessionStore, tls bool) *env {
+	t.Helper()
+	ctx := context.Background()
+	tenant := hubtest.MustTenant(t, db)
+	if sessions == nil {
+		sessions = portal.NewDBSessions(db)
+	}
+	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, oauth.NewCitizenStore(db),
+		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.SeedDemo(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	p.Routes(r)
+	e := &env{db: db, tenant: tenant, portal: p}
+	if tls {
+		e.srv = httptest.NewTLSServer(r)
+	} else {
+		e.srv = httptest.NewServer(r)
+	}
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// client is a browser-like client with cookies that does not follow
+// redirects on its own.
+type client struct {
+	t   testing.TB
+	e   *env
+	hc  *http.Client
+	tok string // the last form token seen
+}
+
+func (e *env) client(t testing.TB) *client {
+	jar, _ := cookiejar.New(nil)
+	hc := e.srv.Client()
+	hc.Jar = jar
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client{t: t, e: e, hc: hc}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (c *client) get(path string) (int, string) {
+	c.t.Helper()
+	resp, err := c.hc.Get(c.e.srv.URL + path)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.read(resp)
+}
+
+func (c *client) read(resp *http.Response) (int, string) {
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRe.FindSubmatch(b); m != nil {
+		c.tok = string(m[1])
+	}
+	if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode/100 == 3 {
+		return resp.StatusCode, loc
+	}
+	return resp.StatusCode, string(b)
+}
+
+// post sends a form with the last seen form token (unless the form sets
+// csrf_token itself).
+func (c *client) post(path string, form url.Values) (int, string) {
+	c.t.Helper()
+	if _, ok := form["csrf_token"]; !ok {
+		form.Set("csrf_token", c.tok)
+	}
+	resp, err := c.hc.PostForm(c.e.srv.URL+path, form)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.read(resp)
+}
+
+var linkRe = regexp.MustCompile(`href="(/konto/bestaetigen\?token=[^"]+)"`)
+
+// registerAndConfirm makes a confirmed account through the pages.
+func (c *client) registerAndConfirm(email, password string) {
+	c.t.Helper()
+	c.get("/konto/registrieren")
+	if code, body := c.post("/konto/registrieren", url.Values{"given_name": {"Erika"}, "family_name": {"Mustermann"},
+		"email": {email}, "password": {password}}); code != 200 {
+		c.t.Fatalf("register: %d %s", code, body)
+	}
+	_, box := c.get("/dev/postausgang")
+	box = strings.ReplaceAll(box, c.e.srv.URL, "")
+	m := linkRe.FindStringSubmatch(strings.ReplaceAll(box, "&amp;", "&"))
+	if m == nil {
+		c.t.Fatalf("no confirmation link in outbox: %s", box)
+	}
+	if code, body := c.get(m[1]); code != 200 {
+		c.t.Fatalf("confirm: %d %s", code, body)
+	}
+}
