@@ -1,0 +1,158 @@
+package mailbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
+)
+
+// The citizen's side, for the portal: p is the citizen's principal (its
+// Subject is the citizen's account id, its ACR the login's level).
+
+func citizenOf(p *hub.Principal) (string, error) {
+	if p == nil || p.Subject == "" || p.Subject == p.ClientID {
+		return "", hub.Errorf(hub.EUNAUTHORIZED, "The citizen must be logged in.")
+	}
+	return p.Subject, nil
+}
+
+// Inbox lists the citizen's messages, newest first, without bodies of
+// messages their login level may not open.
+func (s *Service) Inbox(ctx context.Context, p *hub.Principal, limit int) ([]*Message, error) {
+	citizen, err := citizenOf(p)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM mailbox_messages
+		WHERE tenant_id = $1 AND citizen_id = $2 AND direction = 'to_citizen' AND status <> 'pending'
+		ORDER BY created_at DESC, id DESC LIMIT $3`, p.TenantID, citizen, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list inbox: %w", err)
+		}
+		if !hub.ACRAtLeast(p.ACR, m.AssuranceLevel) {
+			m.Body = ""
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Open returns one of the citizen's messages with its attachments' bytes
+// and, the first time, records that it was read. The login must meet the
+// message's assurance level.
+func (s *Service) Open(ctx context.Context, p *hub.Principal, id string) (*Message, error) {
+	m, err := s.citizenMessage(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status == StatusDelivered {
+		err := s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			res, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET status = 'read', read_at = $2 WHERE id = $1 AND status = 'delivered'`,
+				m.ID, s.db.Now())
+			if err != nil {
+				return fmt.Errorf("mark read: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+			return s.record(ctx, tx, m, EventRead, "citizen", nil)
+		})
+		if err != nil {
+			return nil, err
+		}
+		now := s.db.Now()
+		m.Status, m.ReadAt = StatusRead, &now
+	}
+	for i := range m.Attachments {
+		if m.Attachments[i].Content, err = s.blob(ctx, m.TenantID, m.Attachments[i].SHA256); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// citizenMessage finds a message to the citizen and checks the login level.
+func (s *Service) citizenMessage(ctx context.Context, p *hub.Principal, id string) (*Message, error) {
+	citizen, err := citizenOf(p)
+	if err != nil {
+		return nil, err
+	}
+	if !hub.ValidID(id) {
+		return nil, errNotFound
+	}
+	m, err := s.findMessage(ctx, `tenant_id = $1 AND citizen_id = $2 AND id = $3 AND direction = 'to_citizen' AND status <> 'pending'`,
+		p.TenantID, citizen, id)
+	if err != nil {
+		return nil, err
+	}
+	if !hub.ACRAtLeast(p.ACR, m.AssuranceLevel) {
+		return nil, &hub.Error{Code: hub.EFORBIDDEN, Kind: "assurance_level_too_low",
+			Message: "This message needs a login with assurance level " + m.AssuranceLevel + "."}
+	}
+	return m, nil
+}
+
+// Reply stores the citizen's answer to a message that allows replies and
+// records it on the case timeline; the sender reads it with Get.
+func (s *Service) Reply(ctx context.Context, p *hub.Principal, id, body string) (*Message, error) {
+	orig, err := s.citizenMessage(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !orig.ReplyAllowed {
+		return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "reply_not_allowed", Message: "This message does not take replies."}
+	}
+	if err := checkText("body", body, 1, MaxBody, true); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(id + "\x00" + body))
+	r := &Message{ID: hub.NewID(), TenantID: orig.TenantID, ClientID: orig.ClientID, CitizenID: orig.CitizenID,
+		PostboxRef: orig.PostboxRef, CaseID: orig.CaseID, Direction: FromCitizen, InReplyTo: orig.ID, Sender: "citizen",
+		Title: truncateRunes("Re: "+orig.Title, MaxTitle), Body: body, BodyFormat: FormatText, AssuranceLevel: hub.ACRNormal,
+		Channel: orig.Channel, Status: StatusDelivered}
+	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := s.insertMessage(ctx, tx, r, nil, "", hex.EncodeToString(sum[:])); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET status = 'replied', replied_at = $2,
+			read_at = COALESCE(read_at, $2) WHERE id = $1`, orig.ID, s.db.Now()); err != nil {
+			return fmt.Errorf("mark replied: %w", err)
+		}
+		return s.record(ctx, tx, orig, EventReplied, "citizen", map[string]any{"replyId": r.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// LinkExternal routes the citizen's future messages to an external
+// postbox (the portal calls it when the citizen links, e.g., a BundID
+// account).
+func (s *Service) LinkExternal(ctx context.Context, tenantID, citizenID, mailboxUUID string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO mailbox_external (tenant_id, citizen_id, mailbox_uuid, created_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, citizen_id) DO UPDATE SET mailbox_uuid = excluded.mailbox_uuid`,
+		tenantID, citizenID, mailboxUUID, s.db.Now()); err != nil {
+		return fmt.Errorf("link external postbox: %w", err)
+	}
+	return nil
+}
