@@ -105,7 +105,9 @@ func (s *Service) blob(ctx context.Context, tenantID, h string) ([]byte, error) 
 	return s.cfg.Keys.decrypt(ct, wrapped, keyID, blobAAD(tenantID, h))
 }
 
-func blobAAD(tenantID, h string) []byte { return []byte("amthub-mailbox-blob\x00" + tenantID + "\x00" + h) }
+func blobAAD(tenantID, h string) []byte {
+	return []byte("amthub-mailbox-blob\x00" + tenantID + "\x00" + h)
+}
 
 // RewrapKeys re-wraps up to limit data keys that are wrapped with another
 // key than the active one, and returns how many it did; run it until it

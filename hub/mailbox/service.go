@@ -3,8 +3,8 @@ package mailbox
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
