@@ -36,6 +36,108 @@ func (e CreatePaymentCurrency) Valid() bool {
 	}
 }
 
+// Defines values for MailboxMessageAssuranceLevel.
+const (
+	MailboxMessageAssuranceLevelHigh        MailboxMessageAssuranceLevel = "high"
+	MailboxMessageAssuranceLevelNormal      MailboxMessageAssuranceLevel = "normal"
+	MailboxMessageAssuranceLevelSubstantial MailboxMessageAssuranceLevel = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageAssuranceLevel enum.
+func (e MailboxMessageAssuranceLevel) Valid() bool {
+	switch e {
+	case MailboxMessageAssuranceLevelHigh:
+		return true
+	case MailboxMessageAssuranceLevelNormal:
+		return true
+	case MailboxMessageAssuranceLevelSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageBodyFormat.
+const (
+	MailboxMessageBodyFormatMarkdown MailboxMessageBodyFormat = "markdown"
+	MailboxMessageBodyFormatText     MailboxMessageBodyFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageBodyFormat enum.
+func (e MailboxMessageBodyFormat) Valid() bool {
+	switch e {
+	case MailboxMessageBodyFormatMarkdown:
+		return true
+	case MailboxMessageBodyFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageChannel.
+const (
+	External MailboxMessageChannel = "external"
+	Own      MailboxMessageChannel = "own"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageChannel enum.
+func (e MailboxMessageChannel) Valid() bool {
+	switch e {
+	case External:
+		return true
+	case Own:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageDirection.
+const (
+	FromCitizen MailboxMessageDirection = "from_citizen"
+	ToCitizen   MailboxMessageDirection = "to_citizen"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageDirection enum.
+func (e MailboxMessageDirection) Valid() bool {
+	switch e {
+	case FromCitizen:
+		return true
+	case ToCitizen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageStatus.
+const (
+	Delivered MailboxMessageStatus = "delivered"
+	Failed    MailboxMessageStatus = "failed"
+	Pending   MailboxMessageStatus = "pending"
+	Read      MailboxMessageStatus = "read"
+	Replied   MailboxMessageStatus = "replied"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageStatus enum.
+func (e MailboxMessageStatus) Valid() bool {
+	switch e {
+	case Delivered:
+		return true
+	case Failed:
+		return true
+	case Pending:
+		return true
+	case Read:
+		return true
+	case Replied:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PaymentStatus.
 const (
 	CANCELED PaymentStatus = "CANCELED"
@@ -57,6 +159,45 @@ func (e PaymentStatus) Valid() bool {
 	case PAYED:
 		return true
 	case PENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendMailboxMessageAssuranceLevel.
+const (
+	SendMailboxMessageAssuranceLevelHigh        SendMailboxMessageAssuranceLevel = "high"
+	SendMailboxMessageAssuranceLevelNormal      SendMailboxMessageAssuranceLevel = "normal"
+	SendMailboxMessageAssuranceLevelSubstantial SendMailboxMessageAssuranceLevel = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the SendMailboxMessageAssuranceLevel enum.
+func (e SendMailboxMessageAssuranceLevel) Valid() bool {
+	switch e {
+	case SendMailboxMessageAssuranceLevelHigh:
+		return true
+	case SendMailboxMessageAssuranceLevelNormal:
+		return true
+	case SendMailboxMessageAssuranceLevelSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendMailboxMessageBodyFormat.
+const (
+	SendMailboxMessageBodyFormatMarkdown SendMailboxMessageBodyFormat = "markdown"
+	SendMailboxMessageBodyFormatText     SendMailboxMessageBodyFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the SendMailboxMessageBodyFormat enum.
+func (e SendMailboxMessageBodyFormat) Valid() bool {
+	switch e {
+	case SendMailboxMessageBodyFormatMarkdown:
+		return true
+	case SendMailboxMessageBodyFormatText:
 		return true
 	default:
 		return false
@@ -183,6 +324,67 @@ type EventPage struct {
 	NextAfter *int `json:"nextAfter,omitempty"`
 }
 
+// MailboxAttachment defines model for MailboxAttachment.
+type MailboxAttachment struct {
+	Filename string `json:"filename"`
+	MimeType string `json:"mimeType"`
+	Sha256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+}
+
+// MailboxAttachmentData defines model for MailboxAttachmentData.
+type MailboxAttachmentData struct {
+	// Content The file, base64.
+	Content  []byte `json:"content"`
+	Filename string `json:"filename"`
+
+	// MimeType Example: application/pdf
+	MimeType string `json:"mimeType"`
+}
+
+// MailboxMessage defines model for MailboxMessage.
+type MailboxMessage struct {
+	AssuranceLevel MailboxMessageAssuranceLevel `json:"assuranceLevel"`
+	Attachments    []MailboxAttachment          `json:"attachments"`
+
+	// Body As sent.
+	Body       string                   `json:"body"`
+	BodyFormat MailboxMessageBodyFormat `json:"bodyFormat"`
+
+	// BodyHtml The body as safe HTML (everything escaped, then the Markdown subset).
+	BodyHtml     string                  `json:"bodyHtml"`
+	CaseId       *openapi_types.UUID     `json:"caseId,omitempty"`
+	Channel      MailboxMessageChannel   `json:"channel"`
+	CreatedAt    time.Time               `json:"createdAt"`
+	DeliveredAt  *time.Time              `json:"deliveredAt,omitempty"`
+	Direction    MailboxMessageDirection `json:"direction"`
+	InReplyTo    *openapi_types.UUID     `json:"inReplyTo,omitempty"`
+	MessageId    openapi_types.UUID      `json:"messageId"`
+	PostboxRef   *string                 `json:"postboxRef,omitempty"`
+	ReadAt       *time.Time              `json:"readAt,omitempty"`
+	RepliedAt    *time.Time              `json:"repliedAt,omitempty"`
+	Replies      []openapi_types.UUID    `json:"replies"`
+	ReplyAllowed bool                    `json:"replyAllowed"`
+	Sender       string                  `json:"sender"`
+	Status       MailboxMessageStatus    `json:"status"`
+	Title        string                  `json:"title"`
+}
+
+// MailboxMessageAssuranceLevel defines model for MailboxMessage.AssuranceLevel.
+type MailboxMessageAssuranceLevel string
+
+// MailboxMessageBodyFormat defines model for MailboxMessage.BodyFormat.
+type MailboxMessageBodyFormat string
+
+// MailboxMessageChannel defines model for MailboxMessage.Channel.
+type MailboxMessageChannel string
+
+// MailboxMessageDirection defines model for MailboxMessage.Direction.
+type MailboxMessageDirection string
+
+// MailboxMessageStatus defines model for MailboxMessage.Status.
+type MailboxMessageStatus string
+
 // Payment defines model for Payment.
 type Payment struct {
 	Amount      int64              `json:"amount"`
@@ -228,6 +430,12 @@ type PaymentItem struct {
 
 	// UnitAmount Cents.
 	UnitAmount int64 `json:"unitAmount"`
+}
+
+// PostboxRef defines model for PostboxRef.
+type PostboxRef struct {
+	// PostboxRef Opaque; address messages to the citizen with it.
+	PostboxRef string `json:"postboxRef"`
 }
 
 // Problem defines model for Problem.
@@ -297,6 +505,36 @@ type RouteList struct {
 	Routes []Route `json:"routes"`
 }
 
+// SendMailboxMessage defines model for SendMailboxMessage.
+type SendMailboxMessage struct {
+	// AssuranceLevel The least login level the citizen needs to open it.
+	AssuranceLevel *SendMailboxMessageAssuranceLevel `json:"assuranceLevel,omitempty"`
+	Attachments    *[]MailboxAttachmentData          `json:"attachments,omitempty"`
+
+	// Body 1–20000 characters; HTML is shown as text.
+	Body string `json:"body"`
+
+	// BodyFormat markdown: paragraphs, **bold**, *italic*, - lists, [links](https://…).
+	BodyFormat *SendMailboxMessageBodyFormat `json:"bodyFormat,omitempty"`
+
+	// CaseId The case the message is about; its events show delivery, reading and replies.
+	CaseId       *openapi_types.UUID `json:"caseId,omitempty"`
+	PostboxRef   string              `json:"postboxRef"`
+	ReplyAllowed *bool               `json:"replyAllowed,omitempty"`
+
+	// Sender The sending authority, as the citizen sees it (1–200 characters).
+	Sender string `json:"sender"`
+
+	// Title 1–200 characters.
+	Title string `json:"title"`
+}
+
+// SendMailboxMessageAssuranceLevel The least login level the citizen needs to open it.
+type SendMailboxMessageAssuranceLevel string
+
+// SendMailboxMessageBodyFormat markdown: paragraphs, **bold**, *italic*, - lists, [links](https://…).
+type SendMailboxMessageBodyFormat string
+
 // ServiceType defines model for ServiceType.
 type ServiceType struct {
 	// Identifier LeiKa key.
@@ -345,6 +583,17 @@ type ListCaseEventsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// SendMailboxMessageParams defines parameters for SendMailboxMessage.
+type SendMailboxMessageParams struct {
+	// IdempotencyKey A unique key per logical request (e.g. a UUID); a retry with the same key and body gets the same answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// CreatePostboxRefParams defines parameters for CreatePostboxRef.
+type CreatePostboxRefParams struct {
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // CreatePaymentParams defines parameters for CreatePayment.
 type CreatePaymentParams struct {
 	// IdempotencyKey A unique key per logical request (e.g. a UUID); a retry with the same key and body gets the same answer.
@@ -388,6 +637,9 @@ type SubmitSubmissionParams struct {
 // PutCallbackJSONRequestBody defines body for PutCallback for application/json ContentType.
 type PutCallbackJSONRequestBody = CallbackRequest
 
+// SendMailboxMessageJSONRequestBody defines body for SendMailboxMessage for application/json ContentType.
+type SendMailboxMessageJSONRequestBody = SendMailboxMessage
+
 // CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
 type CreatePaymentJSONRequestBody = CreatePayment
 
@@ -414,6 +666,15 @@ type ServerInterface interface {
 	// ListCaseEvents Read a case's timeline
 	// (GET /v1/cases/{caseId}/events)
 	ListCaseEvents(w http.ResponseWriter, r *http.Request, caseId openapi_types.UUID, params ListCaseEventsParams)
+	// SendMailboxMessage Send a message to a citizen's mailbox
+	// (POST /v1/mailbox/messages)
+	SendMailboxMessage(w http.ResponseWriter, r *http.Request, params SendMailboxMessageParams)
+	// GetMailboxMessage Read a message you sent, or a citizen's reply to one
+	// (GET /v1/mailbox/messages/{messageId})
+	GetMailboxMessage(w http.ResponseWriter, r *http.Request, messageId openapi_types.UUID)
+	// CreatePostboxRef Get the postbox reference of the citizen your token acts for
+	// (POST /v1/mailbox/postboxes)
+	CreatePostboxRef(w http.ResponseWriter, r *http.Request, params CreatePostboxRefParams)
 	// CreatePayment Create a payment for a case and get the pay page URL
 	// (POST /v1/payments)
 	CreatePayment(w http.ResponseWriter, r *http.Request, params CreatePaymentParams)
@@ -465,6 +726,24 @@ func (_ Unimplemented) PutCallback(w http.ResponseWriter, r *http.Request) {
 // ListCaseEvents Read a case's timeline
 // (GET /v1/cases/{caseId}/events)
 func (_ Unimplemented) ListCaseEvents(w http.ResponseWriter, r *http.Request, caseId openapi_types.UUID, params ListCaseEventsParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// SendMailboxMessage Send a message to a citizen's mailbox
+// (POST /v1/mailbox/messages)
+func (_ Unimplemented) SendMailboxMessage(w http.ResponseWriter, r *http.Request, params SendMailboxMessageParams) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// GetMailboxMessage Read a message you sent, or a citizen's reply to one
+// (GET /v1/mailbox/messages/{messageId})
+func (_ Unimplemented) GetMailboxMessage(w http.ResponseWriter, r *http.Request, messageId openapi_types.UUID) {
+	w.WriteHeader(http.StatusNotImplemented)
+}
+
+// CreatePostboxRef Get the postbox reference of the citizen your token acts for
+// (POST /v1/mailbox/postboxes)
+func (_ Unimplemented) CreatePostboxRef(w http.ResponseWriter, r *http.Request, params CreatePostboxRefParams) {
 	w.WriteHeader(http.StatusNotImplemented)
 }
 
@@ -613,6 +892,118 @@ func (siw *ServerInterfaceWrapper) ListCaseEvents(w http.ResponseWriter, r *http
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.ListCaseEvents(w, r, caseId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SendMailboxMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendMailboxMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendMailboxMessageParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = IdempotencyKey
+
+	} else {
+		err := fmt.Errorf("Header parameter Idempotency-Key is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "Idempotency-Key", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SendMailboxMessage(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetMailboxMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetMailboxMessage(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "messageId" -------------
+	var messageId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "messageId", chi.URLParam(r, "messageId"), &messageId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: r.URL.RawPath == ""})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "messageId", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetMailboxMessage(w, r, messageId)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreatePostboxRef operation middleware
+func (siw *ServerInterfaceWrapper) CreatePostboxRef(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePostboxRefParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "Idempotency-Key", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "Idempotency-Key", Err: err})
+			return
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreatePostboxRef(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -1141,6 +1532,15 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 	r.Group(func(r chi.Router) {
 		r.Post(options.BaseURL+"/v1/registers/{register}/queries", wrapper.QueryRegister)
 	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/mailbox/postboxes", wrapper.CreatePostboxRef)
+	})
+	r.Group(func(r chi.Router) {
+		r.Post(options.BaseURL+"/v1/mailbox/messages", wrapper.SendMailboxMessage)
+	})
+	r.Group(func(r chi.Router) {
+		r.Get(options.BaseURL+"/v1/mailbox/messages/{messageId}", wrapper.GetMailboxMessage)
+	})
 
 	return r
 }
@@ -1150,99 +1550,126 @@ func HandlerWithOptions(si ServerInterface, options ChiServerOptions) http.Handl
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FzpctvGln6VU5hbZfIGoqgtuaIqP2RLjpV4USQrmUzoEZrAIdEW0A13N0TTKlX51zzA3PsMeYr5N2/i",
-	"J5nqBRsJUouX8s3cPyoKS/fp02f5ztK48kKeZpwhU9IbXHkZESRFhcL8dxRhmnGFLJz9hDN9JUIZCpop",
-	"ypk38PYhZ/RNjnCBM8hQQMInNCQJCHyTo1TQwd6kBwTOzo4OuntAQKASM5hSFYOKESRJ7cuERTDi0Qwm",
-	"qGR1izA5RdHzfI/q+WIkEQrP9xhJ0RvU6VvTBPqenpgKjLyBEjn6ngxjTImmPCVvnyKbqNgbbO7s+F5K",
-	"WfH/hu+pWaYHlEpQNvGur33vNB+lVErK2VGk3zcEZETF1fSy/siqucdcpER5Ay/PqX5yfrZr/bLMOJNo",
-	"+H4s+CjBVP8MOVPIlP5JsiyhIdG8X8/sE9+8lnojrmpz/UXg2Bt4/7Zebey6vSvXi3HNjHNbyeDk8SPY",
-	"3d75DtzgPcMH964eel8pEsapIycTPEOhqCWZlPcsu25Ysu+NaYKWj1eLN1Oa4ktzseWmjMnmzrftt+g7",
-	"bMxOmfp2u5qeMoUTFJ7leLFdvzepr03vRiznfFWOxEevMVR6zkckSUYkvFjkSSiQKIz2VYOkiChcUzTF",
-	"Nq7kImlZ2By1+iG/Nvoqqk5wQqVC8+YnoE9iKFAtWoInz/YfrZ0+2d/Z2DT6POYCQkfCGslVjEw52d0D",
-	"GfMpA85C7H0kDxw5t2eGMUtGXqOIampIclzjyZgkEv05Njl6FvQlViqTcHbyVK+ibl76/b5/C/JbKeVM",
-	"kbBFvzAlNGmV+SzmrF1RljJycVrDvmMyK5T7DuwhKc9Zi0g80qZnz9ryPAU+Nj+pwlRqht2oor4XEom3",
-	"tCZhLoR2A5aMMckT/fTh2Ynne8jyVPNc//eq5d0G2Q1HsdOykb5nlrC43o0P7/++uwsjzi8om1QLLR9f",
-	"aZkt64+Uts7lnEQIMjN7nIuMS2yfdPM7CGMiSKjdNnR+QTFFFuVsIt9NMbzotiqZQJULdnaTaJs9C6mi",
-	"75CBfUeC4veQeLeZfiEv1aIKFtWJerVUSCu/fFc5ZYznLNRGojD25nq5PzcKWUreHtmHd/qLexShVJQZ",
-	"E3dLoZUoLmlYOrpV8nFae3Ses82Jm8O28fHwst2Dh4qLVjtyBz2MiCLL98XiogWC8PL2sEHimxqNNWMh",
-	"5/DajSMZF3drx6f4BbJFXXkZIxjygUggIOmEYQSnGOaCqhkYVsNL/W6rFiq39fiWpFnSxJQ9EoaYKWwD",
-	"jE0BKPhnueOedgv03b66rVkqD8dkgi1e53JBS1ZJqZWsFvvF8K3aHysUixw8JlJq5gVE3w9AcRBIItBA",
-	"gYyk5h9nxgwlRCrIyKSOGpYBOkd423JrXm6ZI/vEvunuMKvuzm7yVwv38W1GBcq7zFfu7idxVmTW6ldO",
-	"kUV1f/JAwkjwqUQBMYp2LJi5qW7Haff0M1Qxj9rBUuVIV7vERcOjiMpb3P7R86OXR/tPIWeKJg13mZGZ",
-	"3IPj/d8OD3x4vH/09PDAxLmP9p8/OjT/CByyMWUkgU550cTGdrIDVIQmENgNjQKYxmhVwS10yPSGRsBz",
-	"1e3B8eHzg6PnPwBnyQymMU3QPiv4JY1QAJUwQg1NiLzAqDdkNWzk3vX8Yj2e7xnKPd+zpHu+V9DYiqLq",
-	"JLcyUAnCJAkr/7hoSQtSH0ioPQ00ao8TsuhuejVnIyrZ8it04ra5BlNKXWxDLJVu1+mp6+AKE2QU6G4g",
-	"xqHLg5Vu9iab4R07Pq/JDEM6pmGJWrWTgM4TksuYJEpKhUmCPrwYvcYLxfI0ReHDh/d/1EFlta7lSHpT",
-	"A8SVKRffe5MTpqiauVdpqkVzo993r7r/24yxwDHqPWoByA/dwspHoPMwD2ONji+QsXdIwxhZdw7Qfrt9",
-	"I7U5o2p/VejTGuSsWseceFaLajK2xqgGFa2CViWSmnIULdfTMcVkiX7y8RhZZKIbluVqAAR+PH3xHI65",
-	"XoTwoUwfAtdGnWizw0jabtspk4q4TWsxxiZUP4puMMaLwqCoStrHLNDWnFtSZJRgkfQC/ZAPJm9ZZNnk",
-	"ulaLc8ouSdJqi+Z2rsRfmpCS2Lb9KbIz+ybP2QJJzPW7YYcxz1mdayPOEyRM30pwQpKHRNJ2I/EmRzFb",
-	"ZptJHlEFyJSYPZDOJN/okAWGXEQ3BQTNyTKe5YmJZgYwJilNZs9Jij5M6CUy/VP6EHENaklygBOB6Guz",
-	"hS/GD6lQsT9kJIoESglXUglE5UPMc4nP83RkZJRLFfIIfe2oZz4QIa99SPklRkfsBesNmRIkwgFo5EOY",
-	"m92w7jEXqQ/CbdojngtV/evGHzKJRPngiKjuY/SC+c6zW+e7IA7Fozenv4qtqr3T2N5CDPy6CK2SwJ/1",
-	"gHd0RhUGXhQXfc/AD0Opxh5jLnygYyBstmelCW8nRE2pbU51YHM9erOYiRU6lfh0fYgno7Vd6JgNnbfx",
-	"O225naWJll/jGcx4rrGTD1sf3v99s9+vpV32gCq9yNq62tXrTl67DAuvvJqEewNvY/fb7bX+39Y2NjUD",
-	"SyXxBt6zXO9mSpgWsFJlvIF3KOgF8RaTf/OgqIQ4ltxWmeG5agkWwyp3uSp6KFKc90qZIAvFzOyJK0jd",
-	"3q5oqaxN+EBClo8SGsKPv/7km4S1RJJgBFUILltRztKqhQOUJyU722ywZcOZoIsyZnzpqblfpEs1Qwwo",
-	"633BBJJZYHP0Ot2LC10qJE+pbAm0hb51+3DTittCoDkPl+ygbaScNtnUJIZGyBQd07bcxFOkPxG4wFnP",
-	"LFopFPryf+7uDofR1cbm9V/admWJfMzRW5u3leZGmvNTZzLnQ3ayZKBV21KrBraMeJf8CCmccws4i7n2",
-	"sXGeErYmkEQGqxnnwswr0PmFiwlhE2mjk/Zs9z1SMPewTXfPu9xXgS2otKlDF8FTpl9KUBll1dKjbO5w",
-	"zMWUiMj8rqUUBWpRMz9dfqE9rL9rWrWc+t5x+VxZvQzNa3Lir0x6F9zx2zWlKe7NGH513G6UUt27AlEk",
-	"xxf9UmnmfTAxBpAJ0eGR8QFNp2XloVdzhhgdtA58at1ZyiOED+//YcfS8b1JVf/46yF0DMQNVde4v8W5",
-	"nOW7sYBoC8Mm5W3cl8tVIBFWp8cJn1qIkFBk6pFAY/xIIm3vAs/q6eaB1nNv4J0giRyOpCkmlKHUbpFP",
-	"2byLdv5IDqaCaq1wpSKTbTPJ5OIBs049gB7WvFrAZzlw8MwzSLhE7RI6JiNX4EsugMBEEKYwskEBjDQ0",
-	"NXbH+qCC/seURXWGmvlqlDfW2bKq+qMtC7OK1nypKFSYJKa3zkmu4s11W7uo75u5bttAKBvzdqHcPz4q",
-	"YAhJVZyPwETZwiwG9P+am/hWe0WSQK09BS6RRVzIIesMPfsAwr6OqyYyJYxMUAy9bg8Mh/T4rvuFauNe",
-	"45iZgOiIyii3WTZhQAQSH0LHihoHfMizhJMIqJJQU3IdlFluUR2ZsQjGPEn41DzXkLDekA3ZfqNfYQAv",
-	"9AXY7PXByq+euhBg6ASZoJdE4fkFzs5fT1UAlmj3rG1R6AKxyhznowcSzI4AsijjVActEnHIgvXeFJNk",
-	"7YLxKbN7Z1onuKDvDCVrmg8ogu4eyCKXri26LAYkcsiC/forA3hotBA+vP8j6MHhpZbt4xenL0GRC5Sa",
-	"m8FcF1XQG7JDIbiQmtELXUFgU0d64csakoKuzWLrnbPJlUALXmCj3oSGyGyI5fqoDs+On65t9DZr2RvP",
-	"SZwVJC2Knu9dopCu7N3r9/r6cZ4hIxn1Bt5Wr9/bsjAtNsZk/XJjPaz15kRonOPgSr8kSsfuHZjrZRfP",
-	"XCvWZn97UTtO0KQLjL5t9zeWue5yoKrxSj+/dYfna5bVG/xe2dTfG7by1fUrbS7SlBgLdqp4VnbfaA+n",
-	"yETaGnxx7dW1701sI0+TGz+gWs6K/oqOtLt1opVztLSi2fSBvf8FWKyf3/7cW2JsvLV0RTaoXCOcnTxd",
-	"uklZrtqts9YOrcgS0Cg1w6mrRPMxzHgurI8DxUHF1DZzEGnztR0Va3tjyrWBQxRdv2rLtJlbCUHZwqXt",
-	"o1QkzQLonDH6Vps1ziLZHTJtToMlvV4BdGJ8C/XuMH6JYsiCckD4BoZeb+jBN6YBNKg1hxrL6bpOMDJF",
-	"Qt+0jXV7Q3Zi8Gsl5sCTCDWIIQx2IKVMu2Jj6w3IEQiUGS+uCFPG3u8NmZ7mB16Y9YyEF2SCEBMJwS8o",
-	"6HhWyGnQgwNM6CUKitYuClSCYjRkhl58ayWGGjwQXvDx2FUECWy+fesaWW2aIc/0pmxuQ8xzIc1SrEyY",
-	"2pwGfiC4BrCyxgZrO5u6epw3ddVkzB/yaPbJ1bRonLtuYnUlcrz+Alai1sTYYi+qu3t1uaGybDRMZsD4",
-	"1NmS/h1tw1dn3ov1QocLEJglJMSurTzXLIoRNW0UDL5x/RDtVubad85S03Zl463r9ar3Y9LW8WmhhAm0",
-	"IIwJm2ABFvUAvlFHqWBMhVQ9OCRh7MxTSIRVoiFr65OBjkYcf9ve+K5btNNYMGH7SgVP55HS6+mF7Bnc",
-	"4dsKuX7NFKmkVvgxneQCox4ca93WYw1Z0WzSKftKAolvApPhjckldo3hCBKaUhW0qd5TKtUjIvGw4Gu9",
-	"cf731m7xMo69f5+47wa2oUo5slmMVx+obIGsl077bSXH9hHNwttH3DDl2KI8u3NTcVaL7mezD1XnUltH",
-	"u+kV0kJpJfkrVP8vBz2I0UodebhAp2EK9NaUZqCIlU3ekcsW1bcFZ+NPTVDdOTw7MVa268+3+za6YaFj",
-	"e2S7e0Pm6gw6LEq5VDDXxEqVjieRCFl0f40Iu7DmRlOnEcBxrWIrBxDYjo2iTBv45RXF+XlCxAQDX6u+",
-	"vZhSmRIVxvo5Q139RUdddWnIgqIP5DxnMs8yLhSaZy0+Oc9FUh9BM/WccXVu6nBmAMfY86LL5Txn5JLQ",
-	"REdIAXR2+lsDYFzFml9TIkEqbnxadWbGAhZzMmYuaOtqot34Ase5xOh8NCunarVhzabvBRPWJpPVI+tz",
-	"Z4Osnn8GBNIg8lb4Y+OTTd6Ydq7FwyYNtQ+2qI5oV2yvze2NVQokIqEoHBI06SIHsxsnrdTaifboM1s+",
-	"qsgs0rx6yS2J2mvfe8rtGpvvLRw1+qc3gr63vbl5p+d37kj/zifCcHNpyTm7XKTyiuSkkyID1zT6mKAq",
-	"ev2sJ2uGiaWZXjDc61dlZ9t1Db4txPlLNb8FvNR75e6PXz4nFlihqy+rjsk/AQi4qzzfVz4dbiikU4sk",
-	"VRLKBsnlgljmztevip/X6xphujpIO6ookhpEXshGqsSlfbXZlMYNUmYo0VCG5wo6BMY4HbIiJdGDeWRQ",
-	"jHSeMxMyBNDZ7m93tVM2Kfxzk8Iv7/oQGDy8ChHoEfpmBFcZOC/UwtzaGgBxrS9kpIkkkKGQnAFDjMz6",
-	"qCiKCkNmNN/UQcpKjFa8ZoVhEVVUyyhX6JgS2ACmtvAFqCETPgUuIOJTtjdkJoiofNiY0CQXLgWht0Uq",
-	"nkm9ORqeWFNleoy7Pdi3Kx0yGwfKAsX4ILl5f84h6sCMZ7ZoNigPBet9HzKb/+gYaSvbaWxWpNsGYky1",
-	"5qTqgbrZlNUappZbsupARtVP1OwB+J2svXul//TXdtdeXW34W/22doAywrr57PJ9zyp/JuTV7Az7wpmf",
-	"ucbIJUa92MoH0tkH6BjF0GLNuOr+P7T2nw69zFdG59zDvrwwqlvkouSMhbHgjOeyW/MO5Sg191C2/yxD",
-	"Jif2iQVtXtKdUwSbrkxYfi5gPqmB9ILc9JmASvF3d/s7/f7G5kZ/u9/v374BSGv83CHNzbWITqgy3NJG",
-	"zxDd2U9VQsMYBZy46zKMk//9Hykx6ZaVV6tCTD2QkOaMhjQjCVWzZYskQt5yfRvbOxumu35hdSvW9jkR",
-	"XNUxtlTdW6vE0rcphPIwg805fsW6/6U+6vCcg1G2HrjTNSUqAklmEqbxbABB1ebuANC5UySTtVi8SwQS",
-	"U+Su3WP8vNwdquXTZBxWWZdaq8ScZSm7Aup73Nh8Cz+KrgDKiqaAut3hudIiW1qdWp9EHYO2pURqDT5f",
-	"dVakRucXTozMz/yv3MhXkxvZ2PqMuZTl+rzYrLQs3VE96QI726I337NT0+W66rbp8/pVvWVwZc7jI1S7",
-	"8UGgz+oIV2vXS5NhL0+J/5mrGgvNcu0pClnf1HsKzXpN9Nav6t8DMvK0tA3DfLSK2jB5TBMjxpiM9yB4",
-	"ZEVh7eUsw0A/ogU8xYgS44F7sD9kwQlmYu2ATlCqAciYrG3ufPv94MP7PwZBcX7O1EN3d7b6XXN8RiJT",
-	"viltxhjac7z7rKY4kJIZjLAoDEe1k8A1zdPklA3DbXH1mWmkq/V4f5y6+K2h+Nxnlz6+MDofZNfY67Wj",
-	"4JLn298dHP6cvf7bk4en5Jv1l0fpr9/s/PgI85/x5CLdef4s+/HX//hhKz7NH599P7gN6g+q1e1B8bWr",
-	"74feh/d/DL3A5HcqsVn6ibNCig6ozLikLg+x3IetBBx/Xf9r0wqVfB1RRkwY0fppsi8V9dePFCwavlNT",
-	"D/tTxPTb/d07evX+Z0QBH+HVrZkw+Ltota/boo5UAkmKUfcjLLNt3V0O2he68j/aVH0dIH9hXV9YG1fD",
-	"kNPinMceuBMmNjGcJHxaFu2bvdX/0tx/Yvxu97t5KHGvrA6YoghRKH1ISSZdj70RCw18lmv/dXmnbAcv",
-	"QnetiQtf2pT1y7ZzpXGh6Gpb9MePEWWtxupDRmgEKhY8n8Tagv37Q3xH4iSiyKSqfTelg8dk9vBptzdk",
-	"8zVbv2rEX/yojeKmJ+NMJIFh1JCVQ+q3NF9Mr2hJQ8FMxW0Db1B+kSYo+tbKOqwr8NhqXACUVYety2yP",
-	"nYvhJQrIchnr3ZHcNpHoeTKeJIaK6ts1RbWPSrAfpjEnPMyZqIFmnF3kkE1jDmHCpYMwxZKlokkCZnFl",
-	"G6+gk1gV597tCQRzLkDlsmgcpLIofNsWwU6xzp47mxVU7S29jMyw0VDTGxOaNJ8JCQtRX+sWZ4DCGGXR",
-	"Fu1ayw3qbda32+TmtEpsV+luV83sQVDVhwLoPMMkwuKh7mDIgupwtqavPJCt/6kd6Q6g89tvv/229uzZ",
-	"2sFBFz78139bmTItR6r8osFeVQ9ECUXl0bUxuiMgoTvlpGKiiv3yYTQz217VHLs+BKN0sra1bVN5+vf2",
-	"thvK9UOXpUpbmqyVGeXAlCQHw7zf3wrNb/MTg24PAnPcPoDOE8IiTGTFD01y+U2FwJQ9g+bnEwL3yeDg",
-	"yclD2Njc2t4Jun5ZLExm1fPm6wuBZpUVaHtduE+M1uqmEJivAATQsee9u8UxmOLLBENWlBk/vP8HaMk2",
-	"H0hyhdtpzFPbV6r/znzt2qYxDWM3un7HqJglw32xuC5bVQnk+tX1/wUAAP//",
+	"7F3rcts4ln6VU9ypipSmZdmxuydyzQ8ndifpycXjJNPb28qaEHkkok0BDADaVrtclV/7ADvzDP0U+2/f",
+	"JE+yhQtJkKJkO7fNzPQflyWCuBycc/CdG3QZxHyec4ZMyWB0GeREkDkqFObTkwTnOVfI4sWfcaG/SVDG",
+	"guaKchaMgn0oGH1bIJziAnIUkPEZjUkGAt8WKBX0cDAbAIHXr58c9PeAgEAlFnBOVQoqRZBkbl8mLIEJ",
+	"TxYwQyXrR4TJcxSDIAyoHi9FkqAIwoCROQYjf34beoJhoAemApNgpESBYSDjFOdEz3xOLp4im6k0GG3v",
+	"7obBnLLy81YYqEWuO5RKUDYLrq7C4GUxmVMpKWdPEv2+mUBOVFoPL/0m68aecjEnKhgFRUF1y/ZoV/pl",
+	"mXMm0dD9SPBJhnP9b8yZQqb0vyTPMxoTTfvN3Lb45hepN+LSG+sPAqfBKPi3zXpjN+1TuVn2a0ZsbSWD",
+	"4+8fwv2d3e/AdT4wdHDv6q73lSJxOnfTyQXPUShqp0yqZ5Zc1yw5DKY0Q0vHy+WHczrHV+bLjocyJdu7",
+	"33Y/or9iY3TK1Lc79fCUKZyhCCzFy+36uTl7b3jXYzXmm6onPvkFY6XHfEiybELi02WaxAKJwmRfNaaU",
+	"EIUbis6xiyqFyDoW1pqtbhR6va+b1THOqFRo3vwE85MYC1TLmuDxs/2HGy8f7+9ubRt5nnIBsZvCBilU",
+	"ikw53t0DmfJzBpzFOPhIGrjp3JwYRi0Zfk0SqmdDsiOPJlOSSQxbZHLzWZKXVKlcwuvjp3oVvnoZDofh",
+	"DabfOVPOFIk75AvnhGadPJ+nnHULykpCLg9ryHdEFqVw34I8ZM4L1sESD7Xq2bO6vJgDn5p/qcK51AS7",
+	"VkTDICYSb6hN4kIIfQzYaUxJkenWh6+PgzBAVsw1zfWnNx3vNqbdOCh2OzYyDMwSlte79f7d3+7fhwnn",
+	"p5TN6oVWzddqZkv6J0pr52pMIgRZmD0uRM4ldg+6/R3EKREk1sc29P6K4hxZUrCZ/PUc49N+p5AJVIVg",
+	"r69jbbNnMVX0V2Rg35Gg+AdwvNvMsOSXelElifxJvVnJpPW5fFs+ZYwXLNZKolT25vtqf65lsjm5eGIb",
+	"7w6X9yhBqSgzKu6GTCtRnNG4OujW8cdLr2mbss2Bm9120fHwrPsEjxUXnXrkFnKYEEVW74vFRUsTwrOb",
+	"wwaJb705espCtvDatT2ZI+7GB5/ip8iWZeVVimCmD0QCAUlnDBN4iXEhqFqAITW80u92SqFyW48XZJ5n",
+	"TUw5IHGMucIuwNhkgJJ+ljqutVtg6PbVbc1KfjgiM+w4dc6WpGQdl1rO6tBfDC/U/lShWKbgEZFSEy8i",
+	"+nkEioNAkoAGCmQiNf04M2ooI1JBTmY+algF6NzEu5b7jNBswi/WgdmvCptWk7klLl1a58Fa2ezUmZ71",
+	"scz3emIhTIjEb3caJ/pkofCjIH8tDg2bJ5leKwrdxCqXsYZMz1DKThEgUhaCsBif4hma07LEE0yv16DQ",
+	"YiIVYYqaTymdpZ04g6w4d9ZJ1DKzdkiXNpw7jnEJWno69Y5+43u3XfWCFF4oc7CL04Sfs85F6Dcfq3nW",
+	"zRLGhCcSJJkiPH717Cn08AzFQqUaEqGMSY5JqKXZivQzNxRoEqLqhiq3gYEpYay5S3ohYYAXCgUjWeea",
+	"PsAOSjCjZ9qqutVLVGBcwsyK6PzE4SstQoLPq49dU6XsGPNs8YrfDLBYpr4h8XIu1YRfHGtuvOxCjORW",
+	"qxWYZxQ/4JVborK2NOhOFvtZxs+tzeueTzjPkDCLIViC3VBHKqIK6e9PjizRD709DywxgmqNeucIzTDp",
+	"3DNFVYbXW7T1ZvmcUs227MeJe0OGPbFsrT9s669aRqrFNjVTvQvXWdWeubjKIvzERt7t5dS3C68z/Jae",
+	"40VOBcrbjFex7Sex+sii00B7iSzxDbM7EiaCn0sUkKLodqrkbqgbqgLb+hmqlCfdXofaIl1vW64Rseaq",
+	"njx/8urJ/lMomKJZw+7MyULuwdH+T4cHIXy//+Tp4YFxGD/cf/7w0HwQOGZTykgGvepL42S2gx2gIjSD",
+	"yG5oEsF5eQC5hY6Z3tAEeKH6Azg6fH7w5Pkj4CxbwHlKM7RtBT+jCQqgEiaoDzQiTzEZjJnnZHDvBmG5",
+	"niAMzMyDMLBTD8KgnGOnuvCn3ElAJQiTJK4NzeVzuJzqHQlea6BJt8MtT24nVy3NVfNWWJv5tXIp7f1K",
+	"FrtM/1q2/fn4MrhGBRkBuh2ydW6a9Zj4Op0RHDk6b8gcYzqlceX+0dYW9B6TQqYkU1IqzDRafjH5BU8V",
+	"K+ZzFCG8f/ebD3nqda12SW0Ph9fELsLgbaHBqFq4V+lcs+bWcOhedZ+7lLHAKeo96vA0PXALq5pA70ER",
+	"pwWbyVNk7FekcYqs3/IMfbtz7WwLRtX+Oh9ip7dw3Tpa7FkvqklYj1CNWXQyWgMbNVmpiZuaC3iRk7cF",
+	"7gFJEoFSgjvkpTZzfRVnlBXtAuttWasH65xnHTlqTjJZrU+mFLMVeoRPpxb+AGV5oUZA4IeXL57DEdfE",
+	"FiFU8ULg+vAhWj1q+6tTz1CmzaR41aFhfPNPkmsOjWWmXYWvavdK6/hUZJJhGeUC3SgEE6gsw2pyU4vv",
+	"CWVnJOvUma1NqRwuFqC5yXbtTxmO2TeBzQ7oZL6/HcaZ8oKtQLoZzkj2gEjarczeFigWq84QUiRUATIl",
+	"FnekOzquBQ4CYy6S6zyAzcFynheZMfFHMCVzmi2ekzmGMKNnyPS/MoSEx4oLkh3gTCCGWr3ii+kDKlQa",
+	"jlkpXZdSCUQVQsoLic+L+cTwKJcq5gmGWtoWIRAhr0KY8zNMnrAXbDBmSpAER6ARGmFudEM6ja9DEG7T",
+	"HvJCqPqj63/MJBIVliJeP8fkBQsdArEgYYkdyqbXWwflVnnvNLa3ZIPQZ6F1HPgX3eFt3UEVVl9mF/3M",
+	"qDQzU42RplyEQKdA2GLPchPejImaXNsc6sAGd/RmMeMc7NXs0w8hnU027kPPbGj7LNrtCuasjKz8mC5g",
+	"wQuN8UK49/7d37aHQy/OsgdU6UV66+oWr1uhi8rxdRl4HB6Mgq373+5sDP+4sbVtbM1SSIJR8KzQuzkn",
+	"TDNYJTLBKDgU9JQEy9G+9oFSQTE73U6e4YXqcI3FdbBynZVTxjQ/KEaCLBYLsycuA+XmekVzpTfgHQl5",
+	"McloDD/8+OfQRKglkgwTqH3ushONrfRZOuB7XJGz09tgyPBa0GUeM2fpS/O8jI9qghjwOPiCESPnMfV7",
+	"9+e9vNCVTPKUyg6HgNCPbm4WW3ZbMojbsM522jUVbSAv+3VvEytccvrWQeXK7bvMbRkSqUwSFINMv9nA",
+	"eAwxMcCP58gc2Pt/9SUb4+fG/uQtqwNbWtA4eal0OR1EgsKLm/ica3o6r3NzsNIHPTIIcyZInsoQ7t6d",
+	"8Cy5ezeEu1SRjMZ3Q9iAjEolQ/g5o+xUvumZ2PVoc7M0rm7j3b7RAecwvNH+E14ofRRIGwW0dADnKVyE",
+	"JpRlPAUsAedXu9ER2LQpvENsqzMloe3zrKjruHudD3R5pdJhflKolAuLmWSDlSWi1Adgb2vpYOz24VcY",
+	"vZOnvNdvZQGtco5264SG6mzKO02QKTqlXRR5ivTPBE5xMTCKUCkU+uv/vH9/PE4ut7av/tC14BVnRmst",
+	"3ridc27kOnzqdIa22H+ITlkfmLqNb5eUgL3DYEu5xt1pMSdsQ0uUsd+MPDLzCvT+ysWMsJm0npUVcaQP",
+	"CfPcGq/c3mf8oYe6NTTRD1ZQpl/K0MRfDaxRNoFgysU5EYmNCNR5BQI1q5l/nW+02yV529yKaugP9im2",
+	"cmsrt6LHJ+HazJeSOmG3pLSDHr7/cb3P0Qil+uA0pDJDpiOeXkK/EIzfAciMUCaV0bxNIGv5YeABZEwO",
+	"Ojt+aSHunCcI79/93fZFFLH5Kj/8eAg9Y/bGqm8g8fJYTvNdm0Vos0NN3ouBtM7PikRYmZ5m/NyaDRlF",
+	"ph4KNMqPZNImMPPczzkZmQjbKDhGkrijl84xowylhsouZuzD9rmFNyN9JJRBEt/d5s4ueQdcS5TuWCY2",
+	"muKdzw7vytG5oFrCXO5Z3b5sYGimJ6OnaF4tzXM5cuZfYCztyisgoWecfaX9ygUQmAnCFCbW6QATbfoa",
+	"HWYxbkmL7ylL/M0x43lUaNCsg0J+046FWaFtvlRmPplgTrDJNSTY3rTJUD4PmO9tXjllU97N4PtHT0oz",
+	"h8xVWkzAePGEWQzoz5qaZagevNwPOEOWcCHHrDd2sXyEfaYEmck5YWSGYhz0B2AoZPfSpNNTfVB4FDMD",
+	"kDFzisIsmzAgAkkIsSOFR4EQijzjJDEIz1MY4Zg5alEVml6mXKMv067BrYMxG7P9RgL0CF7oL2B7MAQr",
+	"C3roUhigF+WCnhGFJ6e4OPnlXEVgJ+3a2pznPhCrGNJickfz9ykyQJbknDIFPYk4ZtHm4ByzbOOU8XNm",
+	"927DYbpfzUw2NB1QRP09g/nszsQxyrJDIscs2vdfGcEDI9Hw/t1v0QAONcyFoxcvX4Eip0aiIGqVZUSD",
+	"MTsUggupCb1UZgDWNa0XvqrCIepbB7neOeu8jTTjRXsQGed1ZHzOFqK2XNbQa7qsNcvxMVMuWSW08rfK",
+	"jd0fgGZcPZgc6Z3cgJ3hEKLaUex8xFHof+l82aUDOYKe5UlbFJNwlGMGwLiCOVFxCirVFlSOcb/RDa3p",
+	"aHjBMCWbRaF+22sXpxifymKuG5gOI+gdYy42DugMperbaW/5r7iuTsw2NyfvJu0e7emxdob3mi1kMZ3S",
+	"WLPjiVHc7eXPKGcnjKsTYm2SyE5hx2+lHxufZfNlT1pPvCatJdcierKiHy2FazqohdnOs8QI7U5s4YDX",
+	"kSGI0cuQcX5a5HLkv1EwI20nTsM0uysfan2zNCPGTyqtRTOqFo5o99esu8Z70R7sbA1XNC3j3qbDrXsr",
+	"6KA4P8mImLUmbUIh3rPWtLUUeY/NENvbSx00RaELzfTbPc9Jnmsetak1zUl5unilWLTFR2Ah2/24bTLE",
+	"1JpDU6ndT+2CNM1kkedcqJKc2439EVpvZ3RO9fM92G0rC3u0RdArlZ5JXQDI+GyGSV0YF1XhsCgEhmco",
+	"rIelb+IIGY2RWae1K0U7fH30dGNrsO3Z2oE7Y+3RqQ/fIAzOUEhneg+Gg6FuznNkJKfBKLg3GA7uWSM3",
+	"NVBs82yrEgF7pBvTYnSpXxKVWRQcmO+rQqhWNdv2cGcZDxyjCcAYhLEz3Fpl+FQd1bVruv29W7T3cGkw",
+	"+rlGpD83kOabqzcaIM3nxGC2l4rnVQGTtg8UmUlbxlB+9+YqDGa2FqpJjUeoVpNiuKao73bFfNUYHdV8",
+	"1l9ln38BEuv2O597S45rnF7G16o1wuvjpys3KS9WJDBr6dDQxTjvxAIYnrtkfj6FBS+ERfU2Vk9tPQyR",
+	"Fk5oNTZmkcl4jyoNVguwBRESoqoKTiNCqcg8j6D3mtELDeQ4S2R/zDSAjFaUy0XQS/EC/AI7foZizKKq",
+	"Q/gGxsFgHMA3BtNEXn2twYqucAcTkx4Wmsq7/mDMjo31X7M58EwDH5USBrswp0wbHwbdGhNRIFBm7BZF",
+	"mDIId88iqUe8BLI5iU/JDCElEqK/oqDTRcmn0QAOrF+UokWCApWgmIyZmS9eWI6hxgKKT/l06nLBCGxf",
+	"XLhaYBu4KXK9Kds7kPJCSLMUyxPGbanNZhBcm//SI4ONwTZl9ahoyqpRug+c//uTimlZe3jV9HQoUeDV",
+	"F9ASXh1oh76on+75fFP59U0mHOPnTpcMb6kbvjr1Xq4XelwYu5/E2Lcebk+jGFbTSsFYdK6kpFvLXIXu",
+	"sNRzu7TeqqvNunxm1lU0a40n46aCOCVshqV5rDsIjThKBVMqpBrAIYlTp55iIqwQjVlXqRH0tI31x52t",
+	"7/plRZI1n2xpruDztm34y/mpHBhLK7S5kfo1Y0NJLfBTOisEJgM40rKt+xqzsl6nV5XmRBLfRiZmnpIz",
+	"7BvFERksFHWJ3lMq1UMi8bCkq3/3wM+dBfeVF/DDS+1D17F1zlQ9m8UEfkdVCMVPmht2JZt192gW3t2j",
+	"ieFUiXm716Xladb9bPqhLv7quhTAlFtpprSc/BWK/5eDHsRI5R1ZuXYaqkBvTaUGnINxs3Q/llmCHUU6",
+	"tR0DSpAzzIAy3Tn0bGGVFSN9WhorHxOY4JQLBMJsVc2YaS2tuMBkBETBnEsFuyGgVhfl5214Rh+ERrss",
+	"coSjg+9DOHr+KIQfjg4fARdjlmf60FR44fxZxkGy0AfovJAKJgjnqfM4mS4kWcgBOLKOmfWQQORWfOK5",
+	"RbRtOCdsceLZbNrGijzT02vuG6SLHE+mXExokqAGQjvDYb/1Zm15Qm9n614/hMgFCJvGf9TyB+jOdnRr",
+	"gTHNaeUHsIKkMV1vZ3u736W4OrILlpRXFzfWTTZbF6tYCf/02KNjpjeCH1ufbAZdo7ezMTXrGp6rCmz0",
+	"sWyBHmG1P9jta+iS76vWxlPu8Hbj1hq1cayP9oWNidcTrjICRIEd8a6rMHjK7Wqb7y1d2/IPrw3DYGfr",
+	"lv1vb9+q/e6t1rtaOzeiO21jHbWKrPIyFNe6uiqNcW962rr8ZqW+3rysirGuPPS2ZOZfpwU6IIxf5fXh",
+	"KOZzIoLrRfaVlwSj5ZYqCQJjpPk/BUT4MkzrMEVJRw2bJTLlAhI1+5rUHpM11kAcK3nYacl1oOO5SUQj",
+	"Lsaj9LlOYhfL9LN8NLSnooxUmvu7rJk/ZiRWWgfrN6iSmE3txV2Ra3tSsnZkAyjmMq+yW5Kdk4Ucsxk9",
+	"Q2kWXt33VZVqhCBtgUQrlqQNEp7bUHvX2ewusvFThLpk8vqLxD704rDPKZneslZIZUW/L+L0+xJi8ggt",
+	"6HRs7ZUflaay4yrjr3NRS8fM68SlDOCvgeamGsi4vAw87x2+PjaOkH7YvtSoceePTYq7f7+/N2YuubrG",
+	"4c2reqgCkudIhCzvuJgQdmo9Anp2Gn4eeWUqGmHbcroGYrbfNEI05ZdVRDCEyMzOf9HNrv5Kw2RXpHdS",
+	"sDrQYWCyKgQ7KUTm97AcZIscYU/KEsSTgpEzQjMyyTRG3x3eGwHj9kKAc1KaLnvezYDWp2j0QUsuDbp3",
+	"/QucFhKTk8miGipaoxFcrfJXCtSbk/zCGL0xbKv+zmZFeXhcn0f2u9beWKFAIjKKwjlrf0fmH4PMPyvS",
+	"1u0/jZu1lSvV0t9lflGZMeW4yHhUNXaclfqdLKyzqRnJqdT0kuLevKzKjtdi9JWS3wHO/ULmrxOcr5HV",
+	"V3U5++8g/Mb86WB4yZ2lOVNVr69mxCqhb/Oy/Pdq821hwlurUUUZdyTyVDaimS4XTatNaY5BysxMFJ0j",
+	"t3lMUzwfszJqWDnfKmRQ9nTi0kxKH9eYRSav8MTkFVZPQ4iMy3odIqhdbkvAXj+6NwLi6v1MJYQmJArJ",
+	"q1oX334YMyP5Jl+oMjW04DXTHpdRRb2MaoWOKJGNMXgLX4IaMuPn2qRK+DnbGzPj56/PsCmhWSFclFBv",
+	"i1Q8l3pzSuuG2Asg+gPYtysdMxuqkSWKuYmpMqquPtb7PmY2RNkz3FbVENrAZafL0aSQHteFn9erMq9K",
+	"dLUmq+/Zqosom0UOP5ONX9/oP8ON+xtvLrfCe8OueocqCPKZDatPj7ya5bBfODjbqgZfadTZVnek0w/Q",
+	"M4Kh2Zpx1f8X1PafDr2007Vbx8O+PDWiW4aL5YLFqeCMF7LvnQ5VL97xUNU8rkImx7bFkjSvKD8qjU2X",
+	"slZdit6OOyI9Jdddhl4L/v37w93hcGt7a7gzHA5vXuGkJb5Vy7W9kdAZVWDTP0lmJt3bn6uMxikKOHbf",
+	"yzjN/vd/pMSsX6WDl2GXOxLmBaMxzUlG1WLVIomQN1zf1s7ulrn6ZGl1a9b2ORFcXSa7Utw7U9dlaF0I",
+	"1U0zNi3gK5b9L3V1/XNu83Gtq9G/1sNEKeE8XaxP0R2zVTm6WsWuTdHVh/U67eLVb7Q0S1Wq4O9xY/Mt",
+	"/ChLFSgrKxV8vcMLpVm20jpe8YaPQbtcIl4F01ftFfHm+YUdI+2Rf/eN/GtELVfL83IF1Sp3R93SGXa2",
+	"vqBdSOTJsi+6XfK8eenXRK71eXyEaDd+9uSzHoTrpctEjeq7sP+ZE4+WKvi6XRTS39QPZBq/bmLz0v/V",
+	"E8NPKzOlzb2+1JrJU5qhC/rtQfTQssLGq0WOkW6iGXyOCSXmBB7A/phFXjHSCGRKNrZ3v/3T6P2730ZR",
+	"WW1lUhbv794b9s2dQTYUSmWZ9TQYs33mCQ7MyQImWOZuJt41jZ7k6elUFTJddvVrU93nFbF/nLiEnaZ4",
+	"68dlPj53sW1ke+QNulFwRfOd7w4O/5L/8sfHD16SbzZfPZn/+M3uDw+x+Asen853nz/Lf/jxPx7dS18W",
+	"37/+0+gmqN/LxdqD8vbtP42D9+9+Gwd+XZ5+tvKHnEouOqAy55KWN9+uPMPWAo67m3ebWqi+mJwyYsyI",
+	"zh9g+lJWv39nwqp8qH8Km35neP+Wp/rwM6KAjzjVrZow+LusE/R1UU8qgWSOSf8jNLOtJ14N2peuHfho",
+	"VfWV5Ci21/WFpXE9DHlZXmSxB+4KDesYzjJ+XgXtmwXfv0vuPzB+t/vdvIltr4oOmKAIUShDmJNcusJ/",
+	"wxYa+KyW/qvqSVWxWZruWhKXfk9Q+l/b5PLGF2XhyfJ5/D2i9GKsIeSEJqBSwYtZqjXYvz/AX0maJRSZ",
+	"VN6l1j08IosHT/uDMWvHbMP6doDlG8cVNzkZr0UWGUKNWdWlfstcE2UKaso5lMRU3ObsRNV14VFZWlLF",
+	"YV2Ax0bjIqCsvmGy8vbYsWyNbF7IVO+OdCX+epycZ5mZRX2xeBntoxLsreHm2glz6cuoTr4bs/OUQ5xx",
+	"6SBMuWSpaJaBWVxVaSfoLFXlZZ/2WgRzWYEqZFnbQ2UZ+LZVPL1ynQN3+UxUp7cMcrLARkLNoC6Drl4j",
+	"LEb9Xb+8mCRObUZd/eN7FvU249tdfPOydmzX7m4XzRxAVMeHIug9wyzBslF/NGZRfSOlnl91C6X+4N1j",
+	"GUHvp59++mnj2bONg4M+vP+v/7Y8ZVKOVHWN614dD8Q6pdBVGjUzvGzyotuvECYLs+1ezmII0WQ+27i3",
+	"Y115+v+dHdeVK1msQpU2NOmFGeXIhCRH42I4vBeb/82/GPUHEJk7RiPoPSYswUzW9NBTri6SjUzYM2re",
+	"GRu5H0aNHh8/gK3tezu7UT+sgoXZom5vrpyNNKksQ9vvhfshRS9uCpG5+jSCnr3ksl/ezVFexzpmZZjx",
+	"/bu/g+Zsc3u9C9yep3xuS7/030Woj7bzlMap612/Y0TMTsP9LqvPW3UIZJm5nnnX8HSkZkPviEs1JXHa",
+	"D13B4WThsv6EMuI5ZnVxQPPq7DtyqUJgAPvuQuD2FdtjRjoyCRe8MHkorkjumrTYMWvlxdbEcT1o/oxt",
+	"8mAygAc8KQte6yIbsyRifyen9SM4VcGPzZN1BKEMhaoqaOubBW3xcJMeNmXY1AzVhYvQixy5BxUpjX4p",
+	"v9UdaoGtP5vfNvGVS1O17FVXJ42ZHdIs/9HhqxIY0USr7MhdrBQ1+KXMyLx6c/V/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

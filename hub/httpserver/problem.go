@@ -12,8 +12,9 @@ import (
 	"github.com/amthub/amthub/hub"
 )
 
-// ProblemTypeBase prefixes every problem type; the hub serves a page per
-// type there, so the URI is dereferenceable and stable.
+// ProblemTypeBase prefixes every problem type. Types are relative URIs
+// ("/problems/data_invalid"), stable across releases, and listed in the
+// API reference (openapi/amthub.yaml, served at /docs).
 const ProblemTypeBase = "/problems/"
 
 // Problem is an RFC 9457 problem detail.

@@ -18,6 +18,189 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for CreatePaymentCurrency.
+const (
+	EUR CreatePaymentCurrency = "EUR"
+)
+
+// Valid indicates whether the value is a known member of the CreatePaymentCurrency enum.
+func (e CreatePaymentCurrency) Valid() bool {
+	switch e {
+	case EUR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageAssuranceLevel.
+const (
+	MailboxMessageAssuranceLevelHigh        MailboxMessageAssuranceLevel = "high"
+	MailboxMessageAssuranceLevelNormal      MailboxMessageAssuranceLevel = "normal"
+	MailboxMessageAssuranceLevelSubstantial MailboxMessageAssuranceLevel = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageAssuranceLevel enum.
+func (e MailboxMessageAssuranceLevel) Valid() bool {
+	switch e {
+	case MailboxMessageAssuranceLevelHigh:
+		return true
+	case MailboxMessageAssuranceLevelNormal:
+		return true
+	case MailboxMessageAssuranceLevelSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageBodyFormat.
+const (
+	MailboxMessageBodyFormatMarkdown MailboxMessageBodyFormat = "markdown"
+	MailboxMessageBodyFormatText     MailboxMessageBodyFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageBodyFormat enum.
+func (e MailboxMessageBodyFormat) Valid() bool {
+	switch e {
+	case MailboxMessageBodyFormatMarkdown:
+		return true
+	case MailboxMessageBodyFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageChannel.
+const (
+	External MailboxMessageChannel = "external"
+	Own      MailboxMessageChannel = "own"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageChannel enum.
+func (e MailboxMessageChannel) Valid() bool {
+	switch e {
+	case External:
+		return true
+	case Own:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageDirection.
+const (
+	FromCitizen MailboxMessageDirection = "from_citizen"
+	ToCitizen   MailboxMessageDirection = "to_citizen"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageDirection enum.
+func (e MailboxMessageDirection) Valid() bool {
+	switch e {
+	case FromCitizen:
+		return true
+	case ToCitizen:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailboxMessageStatus.
+const (
+	Delivered MailboxMessageStatus = "delivered"
+	Failed    MailboxMessageStatus = "failed"
+	Pending   MailboxMessageStatus = "pending"
+	Read      MailboxMessageStatus = "read"
+	Replied   MailboxMessageStatus = "replied"
+)
+
+// Valid indicates whether the value is a known member of the MailboxMessageStatus enum.
+func (e MailboxMessageStatus) Valid() bool {
+	switch e {
+	case Delivered:
+		return true
+	case Failed:
+		return true
+	case Pending:
+		return true
+	case Read:
+		return true
+	case Replied:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PaymentStatus.
+const (
+	CANCELED PaymentStatus = "CANCELED"
+	FAILED   PaymentStatus = "FAILED"
+	INITIAL  PaymentStatus = "INITIAL"
+	PAYED    PaymentStatus = "PAYED"
+	PENDING  PaymentStatus = "PENDING"
+)
+
+// Valid indicates whether the value is a known member of the PaymentStatus enum.
+func (e PaymentStatus) Valid() bool {
+	switch e {
+	case CANCELED:
+		return true
+	case FAILED:
+		return true
+	case INITIAL:
+		return true
+	case PAYED:
+		return true
+	case PENDING:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendMailboxMessageAssuranceLevel.
+const (
+	SendMailboxMessageAssuranceLevelHigh        SendMailboxMessageAssuranceLevel = "high"
+	SendMailboxMessageAssuranceLevelNormal      SendMailboxMessageAssuranceLevel = "normal"
+	SendMailboxMessageAssuranceLevelSubstantial SendMailboxMessageAssuranceLevel = "substantial"
+)
+
+// Valid indicates whether the value is a known member of the SendMailboxMessageAssuranceLevel enum.
+func (e SendMailboxMessageAssuranceLevel) Valid() bool {
+	switch e {
+	case SendMailboxMessageAssuranceLevelHigh:
+		return true
+	case SendMailboxMessageAssuranceLevelNormal:
+		return true
+	case SendMailboxMessageAssuranceLevelSubstantial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SendMailboxMessageBodyFormat.
+const (
+	SendMailboxMessageBodyFormatMarkdown SendMailboxMessageBodyFormat = "markdown"
+	SendMailboxMessageBodyFormatText     SendMailboxMessageBodyFormat = "text"
+)
+
+// Valid indicates whether the value is a known member of the SendMailboxMessageBodyFormat enum.
+func (e SendMailboxMessageBodyFormat) Valid() bool {
+	switch e {
+	case SendMailboxMessageBodyFormatMarkdown:
+		return true
+	case SendMailboxMessageBodyFormatText:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubmissionState.
 const (
 	Accepted   SubmissionState = "accepted"
@@ -85,6 +268,27 @@ type Contact struct {
 	Url   *string `json:"url,omitempty"`
 }
 
+// CreatePayment defines model for CreatePayment.
+type CreatePayment struct {
+	// Amount Cents; the sum of the items.
+	Amount      int64                  `json:"amount"`
+	CaseId      openapi_types.UUID     `json:"caseId"`
+	Currency    *CreatePaymentCurrency `json:"currency,omitempty"`
+	Description *string                `json:"description,omitempty"`
+
+	// Items 1–99 booking items.
+	Items []PaymentItem `json:"items"`
+
+	// Purpose 1–27 characters (Verwendungszweck).
+	Purpose string `json:"purpose"`
+
+	// ReturnUrl An https URL the citizen returns to.
+	ReturnUrl string `json:"returnUrl"`
+}
+
+// CreatePaymentCurrency defines model for CreatePayment.Currency.
+type CreatePaymentCurrency string
+
 // CreateSubmission defines model for CreateSubmission.
 type CreateSubmission struct {
 	AnnouncedAttachments *[]openapi_types.UUID `json:"announcedAttachments,omitempty"`
@@ -117,6 +321,120 @@ type EventPage struct {
 	NextAfter *int `json:"nextAfter,omitempty"`
 }
 
+// MailboxAttachment defines model for MailboxAttachment.
+type MailboxAttachment struct {
+	Filename string `json:"filename"`
+	MimeType string `json:"mimeType"`
+	Sha256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+}
+
+// MailboxAttachmentData defines model for MailboxAttachmentData.
+type MailboxAttachmentData struct {
+	// Content The file, base64.
+	Content  []byte `json:"content"`
+	Filename string `json:"filename"`
+
+	// MimeType Example: application/pdf
+	MimeType string `json:"mimeType"`
+}
+
+// MailboxMessage defines model for MailboxMessage.
+type MailboxMessage struct {
+	AssuranceLevel MailboxMessageAssuranceLevel `json:"assuranceLevel"`
+	Attachments    []MailboxAttachment          `json:"attachments"`
+
+	// Body As sent.
+	Body       string                   `json:"body"`
+	BodyFormat MailboxMessageBodyFormat `json:"bodyFormat"`
+
+	// BodyHtml The body as safe HTML (everything escaped, then the Markdown subset).
+	BodyHtml     string                  `json:"bodyHtml"`
+	CaseId       *openapi_types.UUID     `json:"caseId,omitempty"`
+	Channel      MailboxMessageChannel   `json:"channel"`
+	CreatedAt    time.Time               `json:"createdAt"`
+	DeliveredAt  *time.Time              `json:"deliveredAt,omitempty"`
+	Direction    MailboxMessageDirection `json:"direction"`
+	InReplyTo    *openapi_types.UUID     `json:"inReplyTo,omitempty"`
+	MessageId    openapi_types.UUID      `json:"messageId"`
+	PostboxRef   *string                 `json:"postboxRef,omitempty"`
+	ReadAt       *time.Time              `json:"readAt,omitempty"`
+	RepliedAt    *time.Time              `json:"repliedAt,omitempty"`
+	Replies      []openapi_types.UUID    `json:"replies"`
+	ReplyAllowed bool                    `json:"replyAllowed"`
+	Sender       string                  `json:"sender"`
+	Status       MailboxMessageStatus    `json:"status"`
+	Title        string                  `json:"title"`
+}
+
+// MailboxMessageAssuranceLevel defines model for MailboxMessage.AssuranceLevel.
+type MailboxMessageAssuranceLevel string
+
+// MailboxMessageBodyFormat defines model for MailboxMessage.BodyFormat.
+type MailboxMessageBodyFormat string
+
+// MailboxMessageChannel defines model for MailboxMessage.Channel.
+type MailboxMessageChannel string
+
+// MailboxMessageDirection defines model for MailboxMessage.Direction.
+type MailboxMessageDirection string
+
+// MailboxMessageStatus defines model for MailboxMessage.Status.
+type MailboxMessageStatus string
+
+// Payment defines model for Payment.
+type Payment struct {
+	Amount      int64              `json:"amount"`
+	CaseId      openapi_types.UUID `json:"caseId"`
+	CreatedAt   time.Time          `json:"createdAt"`
+	Currency    string             `json:"currency"`
+	Description *string            `json:"description,omitempty"`
+	ExpiresAt   time.Time          `json:"expiresAt"`
+	Items       []PaymentItem      `json:"items"`
+
+	// PayUrl Send the citizen's browser here.
+	PayUrl        *string            `json:"payUrl,omitempty"`
+	PaymentId     openapi_types.UUID `json:"paymentId"`
+	PaymentMethod *string            `json:"paymentMethod,omitempty"`
+	Purpose       string             `json:"purpose"`
+	ReturnUrl     *string            `json:"returnUrl,omitempty"`
+
+	// Status INITIAL until the citizen pays; PAYED, FAILED and CANCELED are
+	// final (CANCELED with statusDetail `expired` when the payment
+	// timed out). PENDING only while the provider is being asked.
+	Status       PaymentStatus `json:"status"`
+	StatusDetail *string       `json:"statusDetail,omitempty"`
+
+	// TransactionId The provider's transaction id.
+	TransactionId *string   `json:"transactionId,omitempty"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+}
+
+// PaymentStatus INITIAL until the citizen pays; PAYED, FAILED and CANCELED are
+// final (CANCELED with statusDetail `expired` when the payment
+// timed out). PENDING only while the provider is being asked.
+type PaymentStatus string
+
+// PaymentItem defines model for PaymentItem.
+type PaymentItem struct {
+	// BookingData Provider-specific booking data (Haushaltsstelle, Objektnummer, …).
+	BookingData *map[string]string `json:"bookingData,omitempty"`
+	Description string             `json:"description"`
+	Quantity    int                `json:"quantity"`
+
+	// Reference Booking reference (Buchungskennzeichen).
+	Reference string `json:"reference"`
+
+	// UnitAmount Cents.
+	UnitAmount int64 `json:"unitAmount"`
+}
+
+// PostboxRef defines model for PostboxRef.
+type PostboxRef struct {
+	// PostboxRef Opaque; address messages to the citizen with it.
+	PostboxRef string `json:"postboxRef"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Detail *string `json:"detail,omitempty"`
@@ -130,6 +448,38 @@ type Problem struct {
 
 	// Type Stable problem type, e.g. /problems/data_invalid.
 	Type string `json:"type"`
+}
+
+// RegisterAnswer defines model for RegisterAnswer.
+type RegisterAnswer struct {
+	AnsweredAt time.Time `json:"answeredAt"`
+	Found      bool      `json:"found"`
+	LegalBasis string    `json:"legalBasis"`
+
+	// QueryId The audit entry's id.
+	QueryId openapi_types.UUID `json:"queryId"`
+
+	// Record population: familyName, givenNames, doctoralDegree, dateOfBirth,
+	// address {street, houseNumber, postcode, city, ars}, movedInOn.
+	// trade: companyName, legalForm, registerCourt, registerNumber,
+	// seat, address, registeredOn, status.
+	Record   *map[string]interface{} `json:"record,omitempty"`
+	Register string                  `json:"register"`
+}
+
+// RegisterQuery defines model for RegisterQuery.
+type RegisterQuery struct {
+	// CaseId The case the query is for, if any; audited.
+	CaseId *openapi_types.UUID `json:"caseId,omitempty"`
+
+	// LegalBasis Default: consent (population), hgb-9 (trade).
+	LegalBasis *string `json:"legalBasis,omitempty"`
+
+	// Purpose Why you ask, 3–200 characters; it is audited.
+	Purpose string `json:"purpose"`
+
+	// Query Example: {"dateOfBirth":"1964-08-12","familyName":"Mustermann","givenName":"Erika"}
+	Query map[string]string `json:"query"`
 }
 
 // Route defines model for Route.
@@ -151,6 +501,36 @@ type Route struct {
 type RouteList struct {
 	Routes []Route `json:"routes"`
 }
+
+// SendMailboxMessage defines model for SendMailboxMessage.
+type SendMailboxMessage struct {
+	// AssuranceLevel The least login level the citizen needs to open it.
+	AssuranceLevel *SendMailboxMessageAssuranceLevel `json:"assuranceLevel,omitempty"`
+	Attachments    *[]MailboxAttachmentData          `json:"attachments,omitempty"`
+
+	// Body 1–20000 characters; HTML is shown as text.
+	Body string `json:"body"`
+
+	// BodyFormat markdown: paragraphs, **bold**, *italic*, - lists, [links](https://…).
+	BodyFormat *SendMailboxMessageBodyFormat `json:"bodyFormat,omitempty"`
+
+	// CaseId The case the message is about; its events show delivery, reading and replies.
+	CaseId       *openapi_types.UUID `json:"caseId,omitempty"`
+	PostboxRef   string              `json:"postboxRef"`
+	ReplyAllowed *bool               `json:"replyAllowed,omitempty"`
+
+	// Sender The sending authority, as the citizen sees it (1–200 characters).
+	Sender string `json:"sender"`
+
+	// Title 1–200 characters.
+	Title string `json:"title"`
+}
+
+// SendMailboxMessageAssuranceLevel The least login level the citizen needs to open it.
+type SendMailboxMessageAssuranceLevel string
+
+// SendMailboxMessageBodyFormat markdown: paragraphs, **bold**, *italic*, - lists, [links](https://…).
+type SendMailboxMessageBodyFormat string
 
 // ServiceType defines model for ServiceType.
 type ServiceType struct {
@@ -200,6 +580,28 @@ type ListCaseEventsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// SendMailboxMessageParams defines parameters for SendMailboxMessage.
+type SendMailboxMessageParams struct {
+	// IdempotencyKey A unique key per logical request (e.g. a UUID); a retry with the same key and body gets the same answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// CreatePostboxRefParams defines parameters for CreatePostboxRef.
+type CreatePostboxRefParams struct {
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// CreatePaymentParams defines parameters for CreatePayment.
+type CreatePaymentParams struct {
+	// IdempotencyKey A unique key per logical request (e.g. a UUID); a retry with the same key and body gets the same answer.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
+}
+
+// QueryRegisterParams defines parameters for QueryRegister.
+type QueryRegisterParams struct {
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // GetRoutesParams defines parameters for GetRoutes.
 type GetRoutesParams struct {
 	// LeikaKey LeiKa key of the service.
@@ -231,6 +633,15 @@ type SubmitSubmissionParams struct {
 
 // PutCallbackJSONRequestBody defines body for PutCallback for application/json ContentType.
 type PutCallbackJSONRequestBody = CallbackRequest
+
+// SendMailboxMessageJSONRequestBody defines body for SendMailboxMessage for application/json ContentType.
+type SendMailboxMessageJSONRequestBody = SendMailboxMessage
+
+// CreatePaymentJSONRequestBody defines body for CreatePayment for application/json ContentType.
+type CreatePaymentJSONRequestBody = CreatePayment
+
+// QueryRegisterJSONRequestBody defines body for QueryRegister for application/json ContentType.
+type QueryRegisterJSONRequestBody = RegisterQuery
 
 // CreateSubmissionJSONRequestBody defines body for CreateSubmission for application/json ContentType.
 type CreateSubmissionJSONRequestBody = CreateSubmission
@@ -363,6 +774,119 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/cases/{caseId}/events (the `ListCaseEvents` operationId).
 	ListCaseEvents(ctx context.Context, caseId openapi_types.UUID, params *ListCaseEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendMailboxMessageWithBody Send a message to a citizen's mailbox
+	//
+	// Attachments travel inline (base64) and are checked before anything
+	// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+	// plain text, and the bytes must be what the type says. Problem
+	// types: `message_invalid`, `too_many_attachments`,
+	// `attachment_invalid`, `attachment_type_forbidden` (400),
+	// `attachment_too_large` (413), `postbox_not_found`,
+	// `case_not_found` (404), `recipient_not_applicant` (422).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+	SendMailboxMessageWithBody(ctx context.Context, params *SendMailboxMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SendMailboxMessage Send a message to a citizen's mailbox
+	//
+	// Attachments travel inline (base64) and are checked before anything
+	// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+	// plain text, and the bytes must be what the type says. Problem
+	// types: `message_invalid`, `too_many_attachments`,
+	// `attachment_invalid`, `attachment_type_forbidden` (400),
+	// `attachment_too_large` (413), `postbox_not_found`,
+	// `case_not_found` (404), `recipient_not_applicant` (422).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+	SendMailboxMessage(ctx context.Context, params *SendMailboxMessageParams, body SendMailboxMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMailboxMessage Read a message you sent, or a citizen's reply to one
+	//
+	// Corresponds with GET /v1/mailbox/messages/{messageId} (the `GetMailboxMessage` operationId).
+	GetMailboxMessage(ctx context.Context, messageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePostboxRef Get the postbox reference of the citizen your token acts for
+	//
+	// Needs a token that acts for the citizen (their consent); a client
+	// acting for itself gets `consent_required`. The same citizen always
+	// gives you the same reference, so the Idempotency-Key is optional.
+	//
+	// Corresponds with POST /v1/mailbox/postboxes (the `CreatePostboxRef` operationId).
+	CreatePostboxRef(ctx context.Context, params *CreatePostboxRefParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePaymentWithBody Create a payment for a case and get the pay page URL
+	//
+	// Amount in cents (EUR only), the sum of the booking items (1–99);
+	// purpose at most 27 characters (it appears on the bank statement).
+	// Problem types: `amount_invalid`, `amount_too_large`,
+	// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+	// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+	// `payment_provider_unavailable` (503: nothing was stored; retry with
+	// the same Idempotency-Key), `payment_refused_by_provider`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+	CreatePaymentWithBody(ctx context.Context, params *CreatePaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreatePayment Create a payment for a case and get the pay page URL
+	//
+	// Amount in cents (EUR only), the sum of the booking items (1–99);
+	// purpose at most 27 characters (it appears on the bank statement).
+	// Problem types: `amount_invalid`, `amount_too_large`,
+	// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+	// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+	// `payment_provider_unavailable` (503: nothing was stored; retry with
+	// the same Idempotency-Key), `payment_refused_by_provider`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+	CreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPayment Read a payment and its status
+	//
+	// Corresponds with GET /v1/payments/{paymentId} (the `GetPayment` operationId).
+	GetPayment(ctx context.Context, paymentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryRegisterWithBody Ask a register (synchronous)
+	//
+	// The hub asks the register and answers within its timeout (a few
+	// seconds). Problem types: `register_unknown` (404),
+	// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+	// `consent_required` (403: a query about a person needs their consent
+	// or a scope for the named legal basis), `case_not_found` (404),
+	// `register_timeout` and `register_unavailable` (503: slow or down;
+	// after repeated failures the hub stops asking for a while). A query
+	// changes nothing, so the Idempotency-Key is optional: a retry asks
+	// again (and is audited again).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+	QueryRegisterWithBody(ctx context.Context, register string, params *QueryRegisterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryRegister Ask a register (synchronous)
+	//
+	// The hub asks the register and answers within its timeout (a few
+	// seconds). Problem types: `register_unknown` (404),
+	// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+	// `consent_required` (403: a query about a person needs their consent
+	// or a scope for the named legal basis), `case_not_found` (404),
+	// `register_timeout` and `register_unavailable` (503: slow or down;
+	// after repeated failures the hub stops asking for a while). A query
+	// changes nothing, so the Idempotency-Key is optional: a retry asks
+	// again (and is audited again).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+	QueryRegister(ctx context.Context, register string, params *QueryRegisterParams, body QueryRegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoutes Find the destinations responsible for a service in an area
 	//
@@ -506,6 +1030,209 @@ func (c *Client) PutCallback(ctx context.Context, body PutCallbackJSONRequestBod
 // Corresponds with GET /v1/cases/{caseId}/events (the `ListCaseEvents` operationId).
 func (c *Client) ListCaseEvents(ctx context.Context, caseId openapi_types.UUID, params *ListCaseEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListCaseEventsRequest(c.Server, caseId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendMailboxMessageWithBody Send a message to a citizen's mailbox
+//
+// Attachments travel inline (base64) and are checked before anything
+// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+// plain text, and the bytes must be what the type says. Problem
+// types: `message_invalid`, `too_many_attachments`,
+// `attachment_invalid`, `attachment_type_forbidden` (400),
+// `attachment_too_large` (413), `postbox_not_found`,
+// `case_not_found` (404), `recipient_not_applicant` (422).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+func (c *Client) SendMailboxMessageWithBody(ctx context.Context, params *SendMailboxMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMailboxMessageRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SendMailboxMessage Send a message to a citizen's mailbox
+//
+// Attachments travel inline (base64) and are checked before anything
+// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+// plain text, and the bytes must be what the type says. Problem
+// types: `message_invalid`, `too_many_attachments`,
+// `attachment_invalid`, `attachment_type_forbidden` (400),
+// `attachment_too_large` (413), `postbox_not_found`,
+// `case_not_found` (404), `recipient_not_applicant` (422).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+func (c *Client) SendMailboxMessage(ctx context.Context, params *SendMailboxMessageParams, body SendMailboxMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMailboxMessageRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMailboxMessage Read a message you sent, or a citizen's reply to one
+//
+// Corresponds with GET /v1/mailbox/messages/{messageId} (the `GetMailboxMessage` operationId).
+func (c *Client) GetMailboxMessage(ctx context.Context, messageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMailboxMessageRequest(c.Server, messageId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePostboxRef Get the postbox reference of the citizen your token acts for
+//
+// Needs a token that acts for the citizen (their consent); a client
+// acting for itself gets `consent_required`. The same citizen always
+// gives you the same reference, so the Idempotency-Key is optional.
+//
+// Corresponds with POST /v1/mailbox/postboxes (the `CreatePostboxRef` operationId).
+func (c *Client) CreatePostboxRef(ctx context.Context, params *CreatePostboxRefParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePostboxRefRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePaymentWithBody Create a payment for a case and get the pay page URL
+//
+// Amount in cents (EUR only), the sum of the booking items (1–99);
+// purpose at most 27 characters (it appears on the bank statement).
+// Problem types: `amount_invalid`, `amount_too_large`,
+// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+// `payment_provider_unavailable` (503: nothing was stored; retry with
+// the same Idempotency-Key), `payment_refused_by_provider`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+func (c *Client) CreatePaymentWithBody(ctx context.Context, params *CreatePaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreatePayment Create a payment for a case and get the pay page URL
+//
+// Amount in cents (EUR only), the sum of the booking items (1–99);
+// purpose at most 27 characters (it appears on the bank statement).
+// Problem types: `amount_invalid`, `amount_too_large`,
+// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+// `payment_provider_unavailable` (503: nothing was stored; retry with
+// the same Idempotency-Key), `payment_refused_by_provider`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+func (c *Client) CreatePayment(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePaymentRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPayment Read a payment and its status
+//
+// Corresponds with GET /v1/payments/{paymentId} (the `GetPayment` operationId).
+func (c *Client) GetPayment(ctx context.Context, paymentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPaymentRequest(c.Server, paymentId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryRegisterWithBody Ask a register (synchronous)
+//
+// The hub asks the register and answers within its timeout (a few
+// seconds). Problem types: `register_unknown` (404),
+// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+// `consent_required` (403: a query about a person needs their consent
+// or a scope for the named legal basis), `case_not_found` (404),
+// `register_timeout` and `register_unavailable` (503: slow or down;
+// after repeated failures the hub stops asking for a while). A query
+// changes nothing, so the Idempotency-Key is optional: a retry asks
+// again (and is audited again).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+func (c *Client) QueryRegisterWithBody(ctx context.Context, register string, params *QueryRegisterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryRegisterRequestWithBody(c.Server, register, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryRegister Ask a register (synchronous)
+//
+// The hub asks the register and answers within its timeout (a few
+// seconds). Problem types: `register_unknown` (404),
+// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+// `consent_required` (403: a query about a person needs their consent
+// or a scope for the named legal basis), `case_not_found` (404),
+// `register_timeout` and `register_unavailable` (503: slow or down;
+// after repeated failures the hub stops asking for a while). A query
+// changes nothing, so the Idempotency-Key is optional: a retry asks
+// again (and is audited again).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+func (c *Client) QueryRegister(ctx context.Context, register string, params *QueryRegisterParams, body QueryRegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryRegisterRequest(c.Server, register, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -797,6 +1524,284 @@ func NewListCaseEventsRequest(server string, caseId openapi_types.UUID, params *
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSendMailboxMessageRequest calls the generic SendMailboxMessage builder with application/json body
+func NewSendMailboxMessageRequest(server string, params *SendMailboxMessageParams, body SendMailboxMessageJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSendMailboxMessageRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewSendMailboxMessageRequestWithBody constructs an http.Request for the SendMailboxMessage method, with any body, and a specified content type
+func NewSendMailboxMessageRequestWithBody(server string, params *SendMailboxMessageParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/mailbox/messages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetMailboxMessageRequest constructs an http.Request for the GetMailboxMessage method
+func NewGetMailboxMessageRequest(server string, messageId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "messageId", messageId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/mailbox/messages/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreatePostboxRefRequest constructs an http.Request for the CreatePostboxRef method
+func NewCreatePostboxRefRequest(server string, params *CreatePostboxRefParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/mailbox/postboxes")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewCreatePaymentRequest calls the generic CreatePayment builder with application/json body
+func NewCreatePaymentRequest(server string, params *CreatePaymentParams, body CreatePaymentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreatePaymentRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreatePaymentRequestWithBody constructs an http.Request for the CreatePayment method, with any body, and a specified content type
+func NewCreatePaymentRequestWithBody(server string, params *CreatePaymentParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("Idempotency-Key", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetPaymentRequest constructs an http.Request for the GetPayment method
+func NewGetPaymentRequest(server string, paymentId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "paymentId", paymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/payments/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewQueryRegisterRequest calls the generic QueryRegister builder with application/json body
+func NewQueryRegisterRequest(server string, register string, params *QueryRegisterParams, body QueryRegisterJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewQueryRegisterRequestWithBody(server, register, params, "application/json", bodyReader)
+}
+
+// NewQueryRegisterRequestWithBody constructs an http.Request for the QueryRegister method, with any body, and a specified content type
+func NewQueryRegisterRequestWithBody(server string, register string, params *QueryRegisterParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "register", register, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/registers/%s/queries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -1178,6 +2183,125 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/cases/{caseId}/events (the `ListCaseEvents` operationId).
 	ListCaseEventsWithResponse(ctx context.Context, caseId openapi_types.UUID, params *ListCaseEventsParams, reqEditors ...RequestEditorFn) (*ListCaseEventsResponse, error)
 
+	// SendMailboxMessageWithBodyWithResponse Send a message to a citizen's mailbox
+	//
+	// Attachments travel inline (base64) and are checked before anything
+	// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+	// plain text, and the bytes must be what the type says. Problem
+	// types: `message_invalid`, `too_many_attachments`,
+	// `attachment_invalid`, `attachment_type_forbidden` (400),
+	// `attachment_too_large` (413), `postbox_not_found`,
+	// `case_not_found` (404), `recipient_not_applicant` (422).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+	SendMailboxMessageWithBodyWithResponse(ctx context.Context, params *SendMailboxMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMailboxMessageResponse, error)
+
+	// SendMailboxMessageWithResponse Send a message to a citizen's mailbox
+	//
+	// Attachments travel inline (base64) and are checked before anything
+	// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+	// plain text, and the bytes must be what the type says. Problem
+	// types: `message_invalid`, `too_many_attachments`,
+	// `attachment_invalid`, `attachment_type_forbidden` (400),
+	// `attachment_too_large` (413), `postbox_not_found`,
+	// `case_not_found` (404), `recipient_not_applicant` (422).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+	SendMailboxMessageWithResponse(ctx context.Context, params *SendMailboxMessageParams, body SendMailboxMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMailboxMessageResponse, error)
+
+	// GetMailboxMessageWithResponse Read a message you sent, or a citizen's reply to one
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/mailbox/messages/{messageId} (the `GetMailboxMessage` operationId).
+	GetMailboxMessageWithResponse(ctx context.Context, messageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailboxMessageResponse, error)
+
+	// CreatePostboxRefWithResponse Get the postbox reference of the citizen your token acts for
+	//
+	// Needs a token that acts for the citizen (their consent); a client
+	// acting for itself gets `consent_required`. The same citizen always
+	// gives you the same reference, so the Idempotency-Key is optional.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/mailbox/postboxes (the `CreatePostboxRef` operationId).
+	CreatePostboxRefWithResponse(ctx context.Context, params *CreatePostboxRefParams, reqEditors ...RequestEditorFn) (*CreatePostboxRefResponse, error)
+
+	// CreatePaymentWithBodyWithResponse Create a payment for a case and get the pay page URL
+	//
+	// Amount in cents (EUR only), the sum of the booking items (1–99);
+	// purpose at most 27 characters (it appears on the bank statement).
+	// Problem types: `amount_invalid`, `amount_too_large`,
+	// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+	// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+	// `payment_provider_unavailable` (503: nothing was stored; retry with
+	// the same Idempotency-Key), `payment_refused_by_provider`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+	CreatePaymentWithBodyWithResponse(ctx context.Context, params *CreatePaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentResponse, error)
+
+	// CreatePaymentWithResponse Create a payment for a case and get the pay page URL
+	//
+	// Amount in cents (EUR only), the sum of the booking items (1–99);
+	// purpose at most 27 characters (it appears on the bank statement).
+	// Problem types: `amount_invalid`, `amount_too_large`,
+	// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+	// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+	// `payment_provider_unavailable` (503: nothing was stored; retry with
+	// the same Idempotency-Key), `payment_refused_by_provider`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+	CreatePaymentWithResponse(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentResponse, error)
+
+	// GetPaymentWithResponse Read a payment and its status
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/payments/{paymentId} (the `GetPayment` operationId).
+	GetPaymentWithResponse(ctx context.Context, paymentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error)
+
+	// QueryRegisterWithBodyWithResponse Ask a register (synchronous)
+	//
+	// The hub asks the register and answers within its timeout (a few
+	// seconds). Problem types: `register_unknown` (404),
+	// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+	// `consent_required` (403: a query about a person needs their consent
+	// or a scope for the named legal basis), `case_not_found` (404),
+	// `register_timeout` and `register_unavailable` (503: slow or down;
+	// after repeated failures the hub stops asking for a while). A query
+	// changes nothing, so the Idempotency-Key is optional: a retry asks
+	// again (and is audited again).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+	QueryRegisterWithBodyWithResponse(ctx context.Context, register string, params *QueryRegisterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryRegisterResponse, error)
+
+	// QueryRegisterWithResponse Ask a register (synchronous)
+	//
+	// The hub asks the register and answers within its timeout (a few
+	// seconds). Problem types: `register_unknown` (404),
+	// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+	// `consent_required` (403: a query about a person needs their consent
+	// or a scope for the named legal basis), `case_not_found` (404),
+	// `register_timeout` and `register_unavailable` (503: slow or down;
+	// after repeated failures the hub stops asking for a while). A query
+	// changes nothing, so the Idempotency-Key is optional: a retry asks
+	// again (and is audited again).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+	QueryRegisterWithResponse(ctx context.Context, register string, params *QueryRegisterParams, body QueryRegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryRegisterResponse, error)
+
 	// GetRoutesWithResponse Find the destinations responsible for a service in an area
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -1467,6 +2591,499 @@ func (r ListCaseEventsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListCaseEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SendMailboxMessageResponse201Headers the declared response headers of an HTTP 201 response for SendMailboxMessage
+type SendMailboxMessageResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type SendMailboxMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *MailboxMessage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *SendMailboxMessageResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SendMailboxMessageResponse) GetJSON201() *MailboxMessage {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON413() *Problem {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r SendMailboxMessageResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetBody returns the raw response body bytes
+func (r SendMailboxMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SendMailboxMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SendMailboxMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SendMailboxMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMailboxMessageResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailboxMessage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMailboxMessageResponse) GetJSON200() *MailboxMessage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMailboxMessageResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMailboxMessageResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMailboxMessageResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMailboxMessageResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r GetMailboxMessageResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMailboxMessageResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMailboxMessageResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMailboxMessageResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMailboxMessageResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreatePostboxRefResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PostboxRef
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreatePostboxRefResponse) GetJSON200() *PostboxRef {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePostboxRefResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePostboxRefResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r CreatePostboxRefResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePostboxRefResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePostboxRefResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePostboxRefResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePostboxRefResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CreatePaymentResponse201Headers the declared response headers of an HTTP 201 response for CreatePayment
+type CreatePaymentResponse201Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+}
+
+type CreatePaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Payment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreatePaymentResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreatePaymentResponse) GetJSON201() *Payment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreatePaymentResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreatePaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreatePaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreatePaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreatePaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPaymentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Payment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPaymentResponse) GetJSON200() *Payment {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetPaymentResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetPaymentResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetPaymentResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetPaymentResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r GetPaymentResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPaymentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPaymentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPaymentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPaymentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type QueryRegisterResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RegisterAnswer
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON501 the response for an HTTP 501 `application/problem+json` response
+	ApplicationproblemJSON501 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryRegisterResponse) GetJSON200() *RegisterAnswer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON501 returns the response for an HTTP 501 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON501() *Problem {
+	return r.ApplicationproblemJSON501
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r QueryRegisterResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryRegisterResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryRegisterResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryRegisterResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryRegisterResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1977,6 +3594,179 @@ func (c *ClientWithResponses) ListCaseEventsWithResponse(ctx context.Context, ca
 	return ParseListCaseEventsResponse(rsp)
 }
 
+// SendMailboxMessageWithBodyWithResponse Send a message to a citizen's mailbox
+//
+// Attachments travel inline (base64) and are checked before anything
+// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+// plain text, and the bytes must be what the type says. Problem
+// types: `message_invalid`, `too_many_attachments`,
+// `attachment_invalid`, `attachment_type_forbidden` (400),
+// `attachment_too_large` (413), `postbox_not_found`,
+// `case_not_found` (404), `recipient_not_applicant` (422).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+func (c *ClientWithResponses) SendMailboxMessageWithBodyWithResponse(ctx context.Context, params *SendMailboxMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMailboxMessageResponse, error) {
+	rsp, err := c.SendMailboxMessageWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMailboxMessageResponse(rsp)
+}
+
+// SendMailboxMessageWithResponse Send a message to a citizen's mailbox
+//
+// Attachments travel inline (base64) and are checked before anything
+// is stored: at most 5, each at most 2 MiB, of type PDF, PNG, JPEG or
+// plain text, and the bytes must be what the type says. Problem
+// types: `message_invalid`, `too_many_attachments`,
+// `attachment_invalid`, `attachment_type_forbidden` (400),
+// `attachment_too_large` (413), `postbox_not_found`,
+// `case_not_found` (404), `recipient_not_applicant` (422).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/mailbox/messages (the `SendMailboxMessage` operationId).
+func (c *ClientWithResponses) SendMailboxMessageWithResponse(ctx context.Context, params *SendMailboxMessageParams, body SendMailboxMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMailboxMessageResponse, error) {
+	rsp, err := c.SendMailboxMessage(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSendMailboxMessageResponse(rsp)
+}
+
+// GetMailboxMessageWithResponse Read a message you sent, or a citizen's reply to one
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/mailbox/messages/{messageId} (the `GetMailboxMessage` operationId).
+func (c *ClientWithResponses) GetMailboxMessageWithResponse(ctx context.Context, messageId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetMailboxMessageResponse, error) {
+	rsp, err := c.GetMailboxMessage(ctx, messageId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMailboxMessageResponse(rsp)
+}
+
+// CreatePostboxRefWithResponse Get the postbox reference of the citizen your token acts for
+//
+// Needs a token that acts for the citizen (their consent); a client
+// acting for itself gets `consent_required`. The same citizen always
+// gives you the same reference, so the Idempotency-Key is optional.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/mailbox/postboxes (the `CreatePostboxRef` operationId).
+func (c *ClientWithResponses) CreatePostboxRefWithResponse(ctx context.Context, params *CreatePostboxRefParams, reqEditors ...RequestEditorFn) (*CreatePostboxRefResponse, error) {
+	rsp, err := c.CreatePostboxRef(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePostboxRefResponse(rsp)
+}
+
+// CreatePaymentWithBodyWithResponse Create a payment for a case and get the pay page URL
+//
+// Amount in cents (EUR only), the sum of the booking items (1–99);
+// purpose at most 27 characters (it appears on the bank statement).
+// Problem types: `amount_invalid`, `amount_too_large`,
+// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+// `payment_provider_unavailable` (503: nothing was stored; retry with
+// the same Idempotency-Key), `payment_refused_by_provider`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+func (c *ClientWithResponses) CreatePaymentWithBodyWithResponse(ctx context.Context, params *CreatePaymentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePaymentResponse, error) {
+	rsp, err := c.CreatePaymentWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePaymentResponse(rsp)
+}
+
+// CreatePaymentWithResponse Create a payment for a case and get the pay page URL
+//
+// Amount in cents (EUR only), the sum of the booking items (1–99);
+// purpose at most 27 characters (it appears on the bank statement).
+// Problem types: `amount_invalid`, `amount_too_large`,
+// `amount_mismatch`, `items_invalid`, `purpose_invalid`,
+// `currency_unsupported`, `return_url_invalid`, `case_not_found`,
+// `payment_provider_unavailable` (503: nothing was stored; retry with
+// the same Idempotency-Key), `payment_refused_by_provider`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/payments (the `CreatePayment` operationId).
+func (c *ClientWithResponses) CreatePaymentWithResponse(ctx context.Context, params *CreatePaymentParams, body CreatePaymentJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePaymentResponse, error) {
+	rsp, err := c.CreatePayment(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreatePaymentResponse(rsp)
+}
+
+// GetPaymentWithResponse Read a payment and its status
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/payments/{paymentId} (the `GetPayment` operationId).
+func (c *ClientWithResponses) GetPaymentWithResponse(ctx context.Context, paymentId openapi_types.UUID, reqEditors ...RequestEditorFn) (*GetPaymentResponse, error) {
+	rsp, err := c.GetPayment(ctx, paymentId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPaymentResponse(rsp)
+}
+
+// QueryRegisterWithBodyWithResponse Ask a register (synchronous)
+//
+// The hub asks the register and answers within its timeout (a few
+// seconds). Problem types: `register_unknown` (404),
+// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+// `consent_required` (403: a query about a person needs their consent
+// or a scope for the named legal basis), `case_not_found` (404),
+// `register_timeout` and `register_unavailable` (503: slow or down;
+// after repeated failures the hub stops asking for a while). A query
+// changes nothing, so the Idempotency-Key is optional: a retry asks
+// again (and is audited again).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+func (c *ClientWithResponses) QueryRegisterWithBodyWithResponse(ctx context.Context, register string, params *QueryRegisterParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryRegisterResponse, error) {
+	rsp, err := c.QueryRegisterWithBody(ctx, register, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryRegisterResponse(rsp)
+}
+
+// QueryRegisterWithResponse Ask a register (synchronous)
+//
+// The hub asks the register and answers within its timeout (a few
+// seconds). Problem types: `register_unknown` (404),
+// `legal_basis_unknown`, `query_invalid`, `purpose_invalid` (400),
+// `consent_required` (403: a query about a person needs their consent
+// or a scope for the named legal basis), `case_not_found` (404),
+// `register_timeout` and `register_unavailable` (503: slow or down;
+// after repeated failures the hub stops asking for a while). A query
+// changes nothing, so the Idempotency-Key is optional: a retry asks
+// again (and is audited again).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/registers/{register}/queries (the `QueryRegister` operationId).
+func (c *ClientWithResponses) QueryRegisterWithResponse(ctx context.Context, register string, params *QueryRegisterParams, body QueryRegisterJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryRegisterResponse, error) {
+	rsp, err := c.QueryRegister(ctx, register, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryRegisterResponse(rsp)
+}
+
 // GetRoutesWithResponse Find the destinations responsible for a service in an area
 //
 // Returns a wrapper object for the known response body format(s).
@@ -2250,6 +4040,433 @@ func ParseListCaseEventsResponse(rsp *http.Response) (*ListCaseEventsResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSendMailboxMessageResponse parses an HTTP response from a SendMailboxMessageWithResponse call
+func ParseSendMailboxMessageResponse(rsp *http.Response) (*SendMailboxMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SendMailboxMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest MailboxMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers SendMailboxMessageResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMailboxMessageResponse parses an HTTP response from a GetMailboxMessageWithResponse call
+func ParseGetMailboxMessageResponse(rsp *http.Response) (*GetMailboxMessageResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMailboxMessageResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailboxMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePostboxRefResponse parses an HTTP response from a CreatePostboxRefWithResponse call
+func ParseCreatePostboxRefResponse(rsp *http.Response) (*CreatePostboxRefResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePostboxRefResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PostboxRef
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreatePaymentResponse parses an HTTP response from a CreatePaymentWithResponse call
+func ParseCreatePaymentResponse(rsp *http.Response) (*CreatePaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreatePaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Payment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers CreatePaymentResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPaymentResponse parses an HTTP response from a GetPaymentWithResponse call
+func ParseGetPaymentResponse(rsp *http.Response) (*GetPaymentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPaymentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Payment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseQueryRegisterResponse parses an HTTP response from a QueryRegisterWithResponse call
+func ParseQueryRegisterResponse(rsp *http.Response) (*QueryRegisterResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryRegisterResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RegisterAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
 
 	}
 
