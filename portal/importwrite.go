@@ -132,9 +132,14 @@ func (w *writer) upsert(ctx context.Context, table string, cols []string, confli
 }
 
 // insert writes rows with multi-row INSERTs of a bounded number of
-// parameters (both databases limit them).
+// parameters (both databases limit them; SQLite looks "$n" names up
+// linearly, so its statements stay smaller).
 func (w *writer) insert(ctx context.Context, table string, cols []string, suffix string, rows [][]any) error {
-	per := max(1, 4000/len(cols))
+	params := 4000
+	if w.dialect == sqlstore.SQLite {
+		params = 300
+	}
+	per := max(1, params/len(cols))
 	for start := 0; start < len(rows); start += per {
 		batch := rows[start:min(start+per, len(rows))]
 		var sb strings.Builder

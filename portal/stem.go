@@ -10,12 +10,11 @@ import (
 // so dev indexes and queries the stems this returns; PostgreSQL uses its
 // own Snowball "german" configuration.
 func Stem(word string) string {
-	w := strings.ToLower(word)
-	w = strings.NewReplacer("ü", "u", "ö", "o", "ä", "a", "ß", "ss").Replace(w)
+	w := umlauts.Replace(strings.ToLower(word))
 	if strings.HasPrefix(w, "ge") && len([]rune(w)) >= 6 {
 		w = w[2:]
 	}
-	w = strings.NewReplacer("sch", "$", "ei", "%", "ie", "&").Replace(w)
+	w = encodeGroups.Replace(w)
 	r := []rune(w)
 	for i := 1; i < len(r); i++ { // a doubled letter becomes letter + '*'
 		if r[i] == r[i-1] && r[i] != '*' {
@@ -41,8 +40,15 @@ func Stem(word string) string {
 			r[i] = r[i-1]
 		}
 	}
-	return strings.NewReplacer("&", "ie", "%", "ei", "$", "sch").Replace(string(r))
+	return decodeGroups.Replace(string(r))
 }
+
+// The replacers of Stem (read-only).
+var (
+	umlauts      = strings.NewReplacer("ü", "u", "ö", "o", "ä", "a", "ß", "ss")
+	encodeGroups = strings.NewReplacer("sch", "$", "ei", "%", "ie", "&")
+	decodeGroups = strings.NewReplacer("&", "ie", "%", "ei", "$", "sch")
+)
 
 // stopwords are German function words that searches ignore (read-only).
 var stopwords = func() map[string]bool {
