@@ -10,14 +10,26 @@ log=test/out/test.log
 start=$(date +%s)
 go test -race -count=1 -timeout 14m -v "$@" ./... >"$log" 2>&1
 code=$?
+# The fault-injection run restarts the shared servers, so it runs alone,
+# after the suite (build tag chaos; see test/chaos).
+chaos_log=test/out/chaos.log
+go test -race -count=1 -timeout 8m -tags chaos -v ./test/chaos/ >"$chaos_log" 2>&1
+chaos_code=$?
+cat "$chaos_log" >>"$log"
 grep -E '^( {0,4}--- (PASS|FAIL|SKIP)|ok  |FAIL|panic:|--- FAIL)' "$log" | grep -vE '^ {8,}--- PASS' || true
 passed=$(grep -cE '^ *--- PASS' "$log")
 failed=$(grep -cE '^ *--- FAIL' "$log")
 skipped=$(grep -cE '^ *--- SKIP' "$log")
+grep 'report_test.go' "$chaos_log" | sed 's/^ *report_test.go:[0-9]*: /chaos: /' || true
 if [[ $code -ne 0 ]]; then
   echo "=== full log of the failing run ==="
   tail -n 4000 "$log"
+elif [[ $chaos_code -ne 0 ]]; then
+  echo "=== log of the failing fault-injection run ==="
+  tail -n 400 "$chaos_log"
 fi
 echo "test wall time: $(( $(date +%s) - start )) s"
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
-exit $code
+echo "fault-injection run (test/chaos): $([[ $chaos_code -eq 0 ]] && echo passed || echo FAILED)"
+(( code != 0 )) && exit $code
+exit $chaos_code
