@@ -32,7 +32,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request) {
 	ctx := withUniformTiming(r.Context(), method)
 	ar, err := p.oauth.NewAccessRequest(ctx, r, &Session{})
 	if err != nil {
-		p.refuse(ctx, w, ar, clientID, grant, err)
+		p.refuse(ctx, w, ar, clientID, grant, p.assertionError(ctx, r, err))
 		return
 	}
 	if ar.GetGrantTypes().ExactOne(GrantClientCredentials) {
@@ -86,6 +86,26 @@ func (p *Provider) refuse(ctx context.Context, w http.ResponseWriter, ar fosite.
 	}
 	p.audit(ctx, "oauth token refused", "client_id", clip(clientID), "grant_type", clip(grant), "error", code)
 	p.oauth.WriteAccessError(ctx, w, ar, err)
+}
+
+// assertionError answers every failed private_key_jwt authentication with
+// invalid_client, as RFC 7523 §3.2 requires: fosite reports a replayed
+// assertion as jti_known and passes an expired one on as a bare error
+// (which would become a 500). Causes that are not RFC 6749 errors are
+// still logged, so an outage of the replay cache stays visible.
+func (p *Provider) assertionError(ctx context.Context, r *http.Request, err error) error {
+	if r.PostFormValue("client_assertion") == "" || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var rfc *fosite.RFC6749Error
+	switch {
+	case errors.Is(err, fosite.ErrJTIKnown):
+	case errors.As(err, &rfc):
+		return err
+	default:
+		p.logger.WarnContext(ctx, "client assertion refused", "error", err)
+	}
+	return fosite.ErrInvalidClient.WithHint("The client assertion is not valid, expired or was used before.").WithWrap(err)
 }
 
 // audit writes one structured audit record. It never carries secrets,
