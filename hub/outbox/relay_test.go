@@ -189,23 +189,7 @@ func TestRelayKilledMidBatch(t *testing.T) {
 	t.Logf("killed the relay with %d of %d messages still in the outbox", left, n)
 
 	// Two relays finish the work together.
-	var wg sync.WaitGroup
-	for i := 0; i < 2; i++ {
-		wg.Go(func() {
-			r := outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: 100})
-			for {
-				sent, err := r.RelayOnce(ctx)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if sent == 0 {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	drainWithRelays(t, db, b, 2, 100)
 	if left, _, _ := db.OutboxStats(ctx); left != 0 {
 		t.Fatalf("%d messages left in the outbox after the relays finished", left)
 	}
@@ -249,12 +233,24 @@ func TestRelaysDoNotDoubleSend(t *testing.T) {
 	defer ch.QueueDelete(queue, false, false, false)
 	defer ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
 	ids := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 1000)
+	drainWithRelays(t, db, b, 3, 50)
+	got := drain(t, ch, queue)
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Fatalf("message %s published %d times", id, got[id])
+		}
+	}
+}
+
+// drainWithRelays runs n relays side by side until the outbox is empty.
+func drainWithRelays(t *testing.T, db *sqlstore.DB, b *bus.AMQP, n, batch int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	for i := 0; i < 3; i++ {
+	for i := 0; i < n; i++ {
 		wg.Go(func() {
-			r := outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: 50})
+			r := outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: batch})
 			for {
-				sent, err := r.RelayOnce(ctx)
+				sent, err := r.RelayOnce(context.Background())
 				if err != nil {
 					t.Error(err)
 					return
@@ -266,12 +262,6 @@ func TestRelaysDoNotDoubleSend(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	got := drain(t, ch, queue)
-	for _, id := range ids {
-		if got[id] != 1 {
-			t.Fatalf("message %s published %d times", id, got[id])
-		}
-	}
 }
 
 func amqpChannel(t *testing.T, url string) (*amqp.Connection, *amqp.Channel) {
