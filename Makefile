@@ -3,7 +3,7 @@
 
 GO ?= go
 
-.PHONY: run test services vet build generate
+.PHONY: run test services vet build generate bench
 
 ## run: the hub embedded (SQLite, in-process bus, simulators, demo data)
 run:
@@ -12,6 +12,10 @@ run:
 ## test: vet, then every test with the race detector, against real servers
 test: services vet
 	./scripts/test.sh
+
+## bench: the load benchmark against real servers (test/load; see BENCHMARKS.md)
+bench: services
+	$(GO) run ./test/load $(BENCHFLAGS)
 
 ## services: install and start PostgreSQL, RabbitMQ and Redis when missing
 services:

@@ -1,0 +1,59 @@
+// Command load is the load benchmark of amthub. In one run on one machine
+// it measures, against `amthub serve` on the local PostgreSQL and RabbitMQ:
+//
+//   - ingest: submissions/s through the whole authenticated pipeline
+//     (bearer token, validation, mapping, persistence, outbox), closed loop,
+//     vs raw pgx writing the same rows in the same two commits at the same
+//     concurrency;
+//   - relay: outbox → RabbitMQ messages/s vs raw amqp091 publishing with
+//     the same confirm window and message size;
+//   - end-to-end latency, submit's 200 → the Fachverfahren simulator
+//     applying the submission, p50/p99 at half the measured ingest rate
+//     (open loop), vs raw publish → consume at the same rate;
+//   - ingest and latency of `amthub dev` (SQLite, in-process bus).
+//
+// Run it with `make bench` or `go run ./test/load` (flags: -h).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+// options are the benchmark's flags.
+type options struct {
+	workers  int
+	duration time.Duration
+	out      string
+	noDev    bool
+	e2eRate  float64
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.workers, "workers", 16, "concurrent vendors (closed loop) and raw pgx connections")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each measurement")
+	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
+	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured ingest rate)")
+	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+	md := res.markdown(o)
+	fmt.Print(md)
+	if o.out != "" {
+		if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+	}
+}

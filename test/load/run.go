@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/test/load/hubproc"
+)
+
+// results are one run's figures.
+type results struct {
+	ingest, rawIngest     float64 // submissions/s
+	ingestFailed          int
+	relay, rawRelay       float64 // messages/s
+	relayN, msgSize       int
+	e2eRate               float64 // offered submissions/s
+	e2e, rawE2E           latency
+	e2eStages, devStages  *stages
+	devIngest, devE2ERate float64
+	devE2E                latency
+}
+
+// latency summarises a sample.
+type latency struct {
+	n        int
+	p50, p99 time.Duration
+}
+
+func summarise(ds []time.Duration) latency {
+	return latency{n: len(ds), p50: percentile(ds, 50), p99: percentile(ds, 99)}
+}
+
+// run measures everything in order, on fresh databases and a virtual host
+// of its own, and cleans up after itself.
+func run(ctx context.Context, o options) (*results, error) {
+	var r results
+	dir, err := os.MkdirTemp("", "amthub-load-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	log.Printf("building amthub")
+	bin, err := hubproc.Build(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	db, err := hubproc.NewDatabase(ctx, os.Getenv("AMTHUB_TEST_DATABASE_URL"))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Drop(context.Background())
+	vh, err := hubproc.NewVhost(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer vh.Delete(context.Background())
+	amqpURL := vh.URL(hubproc.DefaultAMQPHost)
+	if err := r.serve(ctx, o, bin, filepath.Join(dir, "serve"), db, amqpURL); err != nil {
+		return nil, err
+	}
+	if !o.noDev {
+		if err := r.dev(ctx, o, bin, filepath.Join(dir, "dev")); err != nil {
+			return nil, err
+		}
+	}
+	return &r, nil
+}
+
+// serve measures `amthub serve` and the raw baselines.
+func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hubproc.Database, amqpURL string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	addr, err := hubproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	h, err := hubproc.StartHub(ctx, hubproc.HubConfig{Bin: bin, Dir: dir, Addr: addr, Env: []string{
+		"AMTHUB_DATABASE_URL=" + db.URL, "AMTHUB_AMQP_URL=" + amqpURL, "AMTHUB_REDIS_URL=" + hubproc.DefaultRedisURL,
+		"AMTHUB_KEY_ENCRYPTION_KEY=" + hubproc.KeyEncryptionKey,
+	}})
+	if err != nil {
+		return err
+	}
+	defer h.Proc.Stop(15 * time.Second)
+	dests := h.Demo.Destinations
+	v := hubproc.NewVendor(h.Base, h.Demo.Vendor.ClientID, h.Demo.Vendor.ClientSecret)
+	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
+	hubIngest(ctx, v, dests, o.workers, 2*time.Second) // warm-up
+	r.ingest, r.ingestFailed = hubIngest(ctx, v, dests, o.workers, o.duration)
+
+	if err := h.Proc.Stop(15 * time.Second); err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, db.URL+"&pool_max_conns="+fmt.Sprint(o.workers))
+	if err != nil {
+		return fmt.Errorf("raw pgx: %w", err)
+	}
+	defer pool.Close()
+	target, err := loadRawTarget(ctx, pool, h.Demo.Tenant.ID, h.Demo.Vendor.ClientID)
+	if err != nil {
+		return err
+	}
+	log.Printf("raw pgx: ingest, %d connections, %s", o.workers, o.duration)
+	if r.rawIngest, _, err = rawIngest(ctx, pool, target, o.workers, o.duration); err != nil {
+		return err
+	}
+
+	log.Printf("serve: relay drains the outbox the raw ingest filled")
+	if r.relay, r.relayN, err = relayDrain(ctx, pool, h); err != nil {
+		return err
+	}
+	body, meta := submissionMessage(target, target.dests[0], newID(), newID(), newID(), "2026-XXXX-XXXX", time.Now())
+	r.msgSize = len(body)
+	var headers map[string]string
+	_ = json.Unmarshal(meta, &headers)
+	table := amqp.Table{}
+	for k, v := range headers {
+		table[k] = v
+	}
+	log.Printf("raw amqp091: publish %d messages of %d bytes", r.relayN, r.msgSize)
+	if r.rawRelay, err = rawPublish(ctx, amqpURL, target.dests[0].id, body, table, r.relayN, 16); err != nil {
+		return err
+	}
+	if err := purge(amqpURL, dests); err != nil {
+		return err
+	}
+
+	var logs []string
+	for _, d := range dests {
+		s := &hubproc.Sim{Bin: bin, AMQPURL: amqpURL, DestinationID: d.DestinationID, Dir: dir,
+			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl")}
+		if err := s.Start(); err != nil {
+			return err
+		}
+		defer s.Proc.Stop(10 * time.Second)
+		logs = append(logs, s.LogPath)
+	}
+	time.Sleep(2 * time.Second) // let the simulators subscribe
+	r.e2eRate = r.ingest / 2
+	if o.e2eRate > 0 {
+		r.e2eRate = o.e2eRate
+	}
+	log.Printf("serve: end-to-end latency at %.0f submissions/s", r.e2eRate)
+	lat, st, err := hubLatency(ctx, v, dests, logs, r.e2eRate, o.duration)
+	if err != nil {
+		return err
+	}
+	r.e2e, r.e2eStages = summarise(lat), st
+	log.Printf("raw amqp091: publish → consume at %.0f messages/s", r.e2eRate)
+	raw, err := rawLatency(ctx, amqpURL, body, r.e2eRate, o.duration)
+	if err != nil {
+		return err
+	}
+	r.rawE2E = summarise(raw)
+	return nil
+}
+
+// dev measures `amthub dev`: ingest and end-to-end latency with its
+// built-in simulators.
+func (r *results) dev(ctx context.Context, o options, bin, dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	addr, err := hubproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	h, err := hubproc.StartHub(ctx, hubproc.HubConfig{Bin: bin, Dir: dir, Addr: addr, Dev: true})
+	if err != nil {
+		return err
+	}
+	defer h.Proc.Stop(15 * time.Second)
+	dests := h.Demo.Destinations
+	v := hubproc.NewVendor(h.Base, h.Demo.Vendor.ClientID, h.Demo.Vendor.ClientSecret)
+	log.Printf("dev: ingest, %d vendors, %s", o.workers, o.duration)
+	hubIngest(ctx, v, dests, o.workers, 2*time.Second)
+	r.devIngest, _ = hubIngest(ctx, v, dests, o.workers, o.duration)
+	time.Sleep(5 * time.Second) // let the simulators catch up
+	r.devE2ERate = r.devIngest / 2
+	log.Printf("dev: end-to-end latency at %.0f submissions/s", r.devE2ERate)
+	logs := simLogs(dir, dests, func(id string) string { return "sim-" + id + ".log" })
+	lat, st, err := hubLatency(ctx, v, dests, logs, r.devE2ERate, o.duration)
+	if err != nil {
+		return err
+	}
+	r.devE2E, r.devStages = summarise(lat), st
+	return nil
+}
+
+// purge empties the destinations' queues, so the simulators start on an
+// empty queue.
+func purge(url string, dests []hubproc.Destination) error {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	for _, d := range dests {
+		if _, err := ch.QueuePurge(bus.DestinationQueue(d.DestinationID), false); err != nil {
+			return fmt.Errorf("purge: %w", err)
+		}
+	}
+	return nil
+}
