@@ -1,6 +1,7 @@
 package fachverfahren
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -34,6 +35,11 @@ type Config struct {
 	Source string
 	// Now is the clock for reply times. Default time.Now.
 	Now func() time.Time
+	// OnEvent, if set, receives the hub's other notices about this
+	// destination's cases (e.g. payment status, de.amthub.payment.v1);
+	// an error hands the event back for redelivery. Without it, such
+	// events are acknowledged unread.
+	OnEvent func(ctx context.Context, ev *Event) error
 }
 
 // Validate reports whether the configuration can work.

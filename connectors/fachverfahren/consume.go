@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -106,8 +107,25 @@ func (c *Client) work(ctx context.Context, ch <-chan *message.Message, handler H
 	}
 }
 
-// handle decodes msg, runs handler and acknowledges accordingly.
+// Event is a message on the destination's queue other than a submission:
+// a notice about one of its cases, such as a payment status
+// (de.amthub.payment.v1).
+type Event struct {
+	MessageID string
+	Type      string // CloudEvents type
+	CaseID    string // CloudEvents subject
+	Tenant    string
+	Data      []byte // JSON
+}
+
+// handle decodes msg, runs handler and acknowledges accordingly. Other
+// hub events go to Config.OnEvent, or are acknowledged unread when the
+// Fachverfahren does not want them.
 func (c *Client) handle(msg *message.Message, handler Handler) {
+	if t := msg.Metadata.Get(headerEventType); t != "" && t != hub.EventTypeSubmission && strings.HasPrefix(t, "de.amthub.") {
+		c.handleEvent(msg, t)
+		return
+	}
 	sub, err := c.decode(msg)
 	if err == nil {
 		err = call(msg.Context(), handler, sub)
@@ -121,6 +139,29 @@ func (c *Client) handle(msg *message.Message, handler Handler) {
 		return
 	}
 	c.tries.done(msg.UUID)
+	msg.Ack()
+}
+
+func (c *Client) handleEvent(msg *message.Message, typ string) {
+	if c.cfg.OnEvent == nil {
+		msg.Ack()
+		return
+	}
+	ev := &Event{MessageID: msg.UUID, Type: typ, CaseID: msg.Metadata.Get("cloudEvents:subject"),
+		Tenant: msg.Metadata.Get(hub.HeaderTenant), Data: msg.Payload}
+	err := func() (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("event handler panicked: %v", r)
+			}
+		}()
+		return c.cfg.OnEvent(msg.Context(), ev)
+	}()
+	if err != nil {
+		c.logger.Warn("event not processed, handing it back", "message_id", msg.UUID, "type", typ)
+		msg.Nack()
+		return
+	}
 	msg.Ack()
 }
 
