@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -31,8 +33,7 @@ func formValues(r *http.Request, names ...string) map[string]string {
 func errorView(values map[string]string, err error) formView {
 	v := formView{Values: values, Error: hub.ErrorMessage(err)}
 	var he *hub.Error
-	if e, ok := err.(*hub.Error); ok {
-		he = e
+	if errors.As(err, &he) {
 		v.Field = he.Field
 	}
 	return v
@@ -65,8 +66,8 @@ func (p *Portal) register(w http.ResponseWriter, r *http.Request) {
 
 // germanAccountError translates the OAuth module's English field errors.
 func germanAccountError(err error) error {
-	e, ok := err.(*hub.Error)
-	if !ok {
+	var e *hub.Error
+	if !errors.As(err, &e) {
 		return err
 	}
 	msg := map[string]string{
@@ -119,8 +120,13 @@ func rateLimited(err error) error {
 func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "email")
 	ctx := r.Context()
-	for _, key := range []string{"portal:login:ip:" + clientIP(r), "portal:login:email:" + strings.ToLower(v["email"])} {
-		res, err := p.limiter.Allow(ctx, key, p.cfg.LoginLimit)
+	perIP := p.cfg.LoginLimit
+	perIP.Rate, perIP.Burst = perIP.Rate*6, perIP.Burst*6 // offices share addresses
+	for _, l := range []struct {
+		key   string
+		limit cache.Limit
+	}{{"portal:login:ip:" + clientIP(r), perIP}, {"portal:login:email:" + strings.ToLower(v["email"]), p.cfg.LoginLimit}} {
+		res, err := p.limiter.Allow(ctx, l.key, l.limit)
 		if err != nil || !res.Allowed {
 			p.fail(w, r, rateLimited(err))
 			return

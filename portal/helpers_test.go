@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,9 +11,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -130,4 +133,28 @@ func (c *client) registerAndConfirm(email, password string) {
 	if code, body := c.get(m[1]); code != 200 {
 		c.t.Fatalf("confirm: %d %s", code, body)
 	}
+}
+
+// createCase files an application for the citizen with email, as a vendor
+// would through the API, and returns it.
+func (e *env) createCase(t testing.TB, email string) *hub.Submission {
+	t.Helper()
+	ctx := context.Background()
+	c, err := oauth.NewCitizenStore(e.db).FindByEmail(ctx, e.tenant, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := sqlstore.NewSubmissionStore(e.db)
+	dest := &hub.Destination{TenantID: e.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
+		Services: []hub.DestinationService{{LeikaKey: "99050012104000", Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
+	if err := store.CreateDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	sub := &hub.Submission{TenantID: e.tenant, ClientID: "vendor-a", CitizenID: c.ID, DestinationID: dest.ID,
+		ServiceType: hub.ServiceType{Identifier: "99050012104000", Name: "Gewerbeanmeldung"}, AnnouncedAttachments: []string{},
+		ExpiresAt: e.db.Now().Add(time.Hour)}
+	if _, err := store.CreateSubmission(ctx, sub, "", "h"); err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }

@@ -124,6 +124,15 @@ func TestAccount(t *testing.T) {
 			}
 		})
 	}
+	t.Run("MyApplications", func(t *testing.T) {
+		sub := e.createCase(t, email)
+		if code, body := c.get("/konto"); code != 200 || !strings.Contains(body, sub.CaseNumber) || !strings.Contains(body, "Gewerbeamt Chemnitz") {
+			t.Fatalf("account page = %d, case %s missing", code, sub.CaseNumber)
+		}
+		if code, body := c.get("/konto/antraege/" + sub.CaseID); code != 200 || !strings.Contains(body, "Antrag angelegt") {
+			t.Fatalf("case page = %d: %.300s", code, body)
+		}
+	})
 	t.Run("ErrForeignCase", func(t *testing.T) {
 		if code, _ := c.get("/konto/antraege/019a0000-0000-7000-8000-000000000000"); code != 404 {
 			t.Fatalf("foreign case = %d", code)

@@ -104,6 +104,7 @@ func (c *CatalogueStore) importParsed(ctx context.Context, tenantID string, p *p
 	if err != nil {
 		return nil, err
 	}
+	c.forgetSynonyms(tenantID)
 	return rep, nil
 }
 

@@ -175,6 +175,7 @@ func (p *Portal) baseURL(r *http.Request) string {
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"paras": paragraphs, "levelName": levelName, "args": inputArgs,
+		"stateLabel": label(stateLabels), "eventLabel": label(eventLabels),
 		"isLink": func(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {

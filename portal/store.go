@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -12,10 +14,26 @@ import (
 
 // CatalogueStore keeps the catalogue of services, authorities and
 // responsibilities of every tenant, and answers searches and the finder.
-type CatalogueStore struct{ db *sqlstore.DB }
+type CatalogueStore struct {
+	db *sqlstore.DB
+
+	mu       sync.Mutex
+	synCache map[string]synonymEntry // per tenant, for synonymTTL
+}
+
+type synonymEntry struct {
+	words   map[string][]string
+	expires time.Time
+}
+
+// synonymTTL is how long a process keeps a tenant's synonyms; an import in
+// the same process refreshes them at once.
+const synonymTTL = time.Minute
 
 // NewCatalogueStore returns a CatalogueStore on db.
-func NewCatalogueStore(db *sqlstore.DB) *CatalogueStore { return &CatalogueStore{db: db} }
+func NewCatalogueStore(db *sqlstore.DB) *CatalogueStore {
+	return &CatalogueStore{db: db, synCache: map[string]synonymEntry{}}
+}
 
 const serviceColumns = `leika_key, name, summary, description, requirements, procedure, deadlines, documents,
 	costs, legal_basis, keywords, online_url`
@@ -174,6 +192,30 @@ func scanAuthorityFinding(row interface{ Scan(...any) error }, f *Finding, notes
 
 // synonyms returns the synonym table of a tenant: word → alternatives.
 func (c *CatalogueStore) synonyms(ctx context.Context, tenantID string) (map[string][]string, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.synCache[tenantID]
+	c.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.words, nil
+	}
+	words, err := c.loadSynonyms(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.synCache[tenantID] = synonymEntry{words: words, expires: now.Add(synonymTTL)}
+	c.mu.Unlock()
+	return words, nil
+}
+
+func (c *CatalogueStore) forgetSynonyms(tenantID string) {
+	c.mu.Lock()
+	delete(c.synCache, tenantID)
+	c.mu.Unlock()
+}
+
+func (c *CatalogueStore) loadSynonyms(ctx context.Context, tenantID string) (map[string][]string, error) {
 	rows, err := c.db.QueryContext(ctx, `SELECT term, alternatives FROM portal_synonyms WHERE tenant_id = $1`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("load synonyms: %w", err)

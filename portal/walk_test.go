@@ -73,6 +73,13 @@ func TestBrowser(t *testing.T) {
 		if got[0] != xss || got[1] != "1980-02-29" || got[2] != "undefined" {
 			t.Fatalf("after save: %q", got)
 		}
+		sub := e.createCase(t, "erika@example.org")
+		do(t, ctx, "my applications", chromedp.Navigate(base+"/konto"), chromedp.WaitVisible(chromedp.CSS("#antraege")),
+			chromedp.Click(chromedp.CSS(`a[href="/konto/antraege/`+sub.CaseID+`"]`)), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+		if got := text(t, ctx, ".timeline"); !strings.Contains(got, "Antrag angelegt") {
+			t.Fatalf("timeline = %q", got)
+		}
+		checkPage(t, ctx, "16-application")
 		do(t, ctx, "search with markup", chromedp.Navigate(base+"/suche?q="+`%3Cimg%20src%3Dx%20onerror%3D%22window.pwned%3D1%22%3E`),
 			chromedp.WaitVisible(chromedp.CSS("#treffer")))
 		if pwned, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.pwned)`)); pwned != "undefined" {
