@@ -19,6 +19,7 @@ import (
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/httpserver"
+	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/outbox"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -49,6 +50,9 @@ type App struct {
 	OAuth       *oauth.Provider
 	Submissions *sqlstore.SubmissionStore
 	Pipeline    *pipeline.Service
+	Mailbox     *mailbox.Service
+	// SimulatorURLs lists the outside systems simulated in this process.
+	SimulatorURLs map[string]string
 
 	server  *httpserver.Server
 	workers []func(ctx context.Context)
@@ -59,7 +63,7 @@ type App struct {
 // in-process bus and cache in dev), migrates the database and builds the
 // router. On error, whatever was opened is closed again.
 func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, err error) {
-	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry()}
+	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), SimulatorURLs: map[string]string{}}
 	defer func() {
 		if err != nil {
 			a.Close()

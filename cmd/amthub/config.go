@@ -36,6 +36,14 @@ type Config struct {
 	// InsecureCallbacks allows http and private callback addresses
 	// (serve --insecure-callbacks, for test set-ups on loopback).
 	InsecureCallbacks bool
+	// Simulators runs simulators for outside systems not configured
+	// (serve --simulators; always in dev).
+	Simulators bool
+	// Outside systems: ePayBL (AMTHUB_EPAYBL_URL, _ORIGINATOR, _ENDPOINT),
+	// the registers (AMTHUB_REGISTER_URL), an external postbox
+	// (AMTHUB_POSTBOX_URL). Empty: not connected.
+	EPayBLURL, EPayBLOriginator, EPayBLEndpoint string
+	RegisterURL, PostboxURL                     string
 }
 
 // Variable describes one environment variable, for validation and the
@@ -55,6 +63,11 @@ var Variables = []Variable{
 	{"AMTHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"AMTHUB_LOG_FORMAT", "json", "json or text"},
 	{"AMTHUB_SHUTDOWN_TIMEOUT", "8s", "how long SIGTERM waits for in-flight work"},
+	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
+	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
+	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
+	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "base URL of the register gateway (population and trade register)"},
+	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "base URL of an external postbox (BundID-style); own mailbox always on"},
 	{"AMTHUB_SUBMISSION_TTL", "24h", "how long a submission may stay incomplete before it expires"},
 	{"AMTHUB_RECEIPT_TIMEOUT", "10m", "how long a forwarded submission waits for accept/reject before redelivery"},
 }
@@ -89,6 +102,24 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 		return c, err
 	}
 	c.SubmissionTTL, c.ReceiptTimeout = 24*time.Hour, 10*time.Minute
+	c.EPayBLOriginator, c.EPayBLEndpoint = "amthub", "default"
+	for _, u := range []struct {
+		name string
+		to   *string
+	}{{"AMTHUB_EPAYBL_URL", &c.EPayBLURL}, {"AMTHUB_REGISTER_URL", &c.RegisterURL}, {"AMTHUB_POSTBOX_URL", &c.PostboxURL}} {
+		if v := getenv(u.name); v != "" {
+			if parsed, err := url.Parse(v); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
+				return c, &configError{u.name, "want an absolute http(s) URL"}
+			}
+			*u.to = strings.TrimSuffix(v, "/")
+		}
+	}
+	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
+		c.EPayBLOriginator = v
+	}
+	if v := getenv("AMTHUB_EPAYBL_ENDPOINT"); v != "" {
+		c.EPayBLEndpoint = v
+	}
 	for _, d := range []struct {
 		name string
 		to   *time.Duration

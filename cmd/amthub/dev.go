@@ -74,6 +74,11 @@ type Demo struct {
 	Portal       DemoPortal        `json:"portal"`
 	Citizen      DemoCitizen       `json:"citizen"`
 	Destinations []DemoDestination `json:"destinations"`
+	// Simulators are the outside systems simulated in this process.
+	Simulators map[string]string `json:"simulators,omitempty"`
+	// RegisterRecords are records the register simulator knows, to try
+	// register queries with.
+	RegisterRecords map[string]any `json:"registerRecords,omitempty"`
 }
 
 // DemoClient is the demo vendor's OAuth client (client credentials).
@@ -142,10 +147,16 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 			"metrics":   base + "/metrics",
 		},
 		Vendor: DemoClient{ClientID: creds.Vendor.ClientID, ClientSecret: creds.Vendor.ClientSecret,
-			Scopes: []string{hub.ScopeRoutesRead, hub.ScopeSubmissionsWrite, hub.ScopeSubmissionsRead, hub.ScopeEventsRead}},
+			Scopes: []string{hub.ScopeRoutesRead, hub.ScopeSubmissionsWrite, hub.ScopeSubmissionsRead, hub.ScopeEventsRead,
+				hub.ScopePaymentsWrite, hub.ScopeRegistersQuery, hub.ScopeMailboxSend}},
 		Portal:       DemoPortal{ClientID: creds.Portal.ClientID, RedirectURI: creds.Portal.RedirectURI},
 		Citizen:      DemoCitizen{Email: creds.Citizen.Email, Password: creds.Citizen.Password},
 		Destinations: dests,
+		Simulators:   app.SimulatorURLs,
+		RegisterRecords: map[string]any{
+			"population": map[string]string{"familyName": "Mustermann", "givenName": "Erika", "dateOfBirth": "1964-08-12"},
+			"trade":      map[string]string{"companyName": "Musterfirma GmbH", "registerNumber": "HRB 12345"},
+		},
 	}, nil
 }
 

@@ -78,6 +78,7 @@ func newServeCommand(stdout io.Writer, getenv func(string) string) *cobra.Comman
 				return err
 			}
 			cfg.InsecureCallbacks = insecureCallbacks
+			cfg.Simulators = simulators
 			if demoFile == "" {
 				if simulators {
 					return fmt.Errorf("--simulators needs --demo")
@@ -99,7 +100,7 @@ func newServeCommand(stdout io.Writer, getenv func(string) string) *cobra.Comman
 		},
 	}
 	cmd.Flags().StringVar(&demoFile, "demo", "", "seed the demo tenant, clients and destinations, and write what was seeded to this JSON file (staging, tests)")
-	cmd.Flags().BoolVar(&simulators, "simulators", false, "with --demo: run a Fachverfahren simulator per demo destination in this process")
+	cmd.Flags().BoolVar(&simulators, "simulators", false, "with --demo: run a Fachverfahren simulator per demo destination, and simulators for the outside systems not configured, in this process")
 	cmd.Flags().StringVar(&simLogDir, "sim-log-dir", "", "directory for the simulators' durable logs (default: in memory)")
 	cmd.Flags().BoolVar(&insecureCallbacks, "insecure-callbacks", false, "allow http and loopback callback URLs (test set-ups only)")
 	return cmd

@@ -49,13 +49,17 @@ func (a *App) mountModules(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	api.Mount(a.Router)
 	consumers := 4
 	if a.Config.Dev {
 		consumers = 1 // the in-process bus hands every message to every subscription
 	}
+	replies := pipeline.NewReplyConsumer(a.Submissions, a.Bus, a.Logger, a.Registry, consumers)
+	if err := a.mountConnectors(ctx, api, replies, kek); err != nil {
+		return err
+	}
+	api.Mount(a.Router)
 	a.workers = append(a.workers,
-		pipeline.NewReplyConsumer(a.Submissions, a.Bus, a.Logger, a.Registry, consumers).Run,
+		replies.Run,
 		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
 		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
 	)

@@ -18,6 +18,7 @@ import (
 // ReplyConsumer applies the Fachverfahren's replies to the case timelines.
 type ReplyConsumer struct {
 	store   *sqlstore.SubmissionStore
+	mailbox MailboxDeliverer
 	sub     message.Subscriber
 	logger  *slog.Logger
 	workers int
@@ -35,6 +36,15 @@ func NewReplyConsumer(store *sqlstore.SubmissionStore, sub message.Subscriber, l
 	}
 	return c
 }
+
+// MailboxDeliverer puts a Fachverfahren's message for the applicant into
+// the citizen's mailbox, at most once per message id.
+type MailboxDeliverer func(ctx context.Context, messageID, destinationID, caseID string, m hub.MailboxReply) error
+
+// DeliverMailbox makes the consumer hand mailbox replies to deliver, after
+// recording them on the timeline. Both steps are idempotent, so a reply
+// redelivered after a failure between them is completed, not doubled.
+func (c *ReplyConsumer) DeliverMailbox(deliver MailboxDeliverer) { c.mailbox = deliver }
 
 // Run consumes until ctx ends.
 func (c *ReplyConsumer) Run(ctx context.Context) {
@@ -77,6 +87,9 @@ func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
 		return
 	}
 	applied, err := c.store.ApplyReply(ctx, r)
+	if err == nil && r.Type == hub.ReplyMailbox && c.mailbox != nil && r.Body.Mailbox != nil {
+		err = c.mailbox(ctx, msg.UUID, r.DestinationID, r.Body.CaseID, *r.Body.Mailbox)
+	}
 	switch {
 	case err == nil && applied:
 		c.applied.WithLabelValues(r.Type, "applied").Inc()
@@ -119,7 +132,11 @@ func decodeReply(msg *message.Message) (sqlstore.Reply, error) {
 		return r, hub.Errorf(hub.EINVALID, "reply without a valid submissionId")
 	}
 	switch typ {
-	case hub.ReplyAccept, hub.ReplyMailbox:
+	case hub.ReplyAccept:
+	case hub.ReplyMailbox:
+		if r.Body.Mailbox == nil || r.Body.Mailbox.Title == "" || r.Body.Mailbox.Body == "" {
+			return r, hub.Errorf(hub.EINVALID, "mailbox reply without title or body")
+		}
 	case hub.ReplyReject:
 		if r.Body.Reason == nil || r.Body.Reason.Message == "" {
 			return r, hub.Errorf(hub.EINVALID, "reject without a reason")
