@@ -59,7 +59,9 @@ func TestMiddleware(t *testing.T) {
 	r := chi.NewRouter()
 	r.Use(httpserver.WithRequestID(logger), httpserver.Observe(httpserver.NewMetrics(prometheus.NewRegistry())))
 	r.Get("/panic", func(http.ResponseWriter, *http.Request) { panic("boom") })
-	r.Get("/ok", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(httpserver.RequestID(r.Context()))) })
+	r.Get("/ok", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(httpserver.RequestID(r.Context())))
+	})
 
 	t.Run("RequestIDFromCaller", func(t *testing.T) {
 		req := httptest.NewRequest("GET", "/ok", nil)
