@@ -225,22 +225,25 @@ func (r *run) collect(ctx context.Context, vendor *hubproc.Vendor, ops []hubproc
 		}
 		time.Sleep(time.Second)
 	}
+	rec.timelines = map[string][]hubproc.Event{}
+	pending := ops
 	for {
-		tl, err := fetchTimelines(ctx, vendor, ops)
+		tl, err := fetchTimelines(ctx, vendor, pending)
 		if err != nil {
 			return rec, err
 		}
-		rec.timelines = tl
-		open := 0
-		for _, op := range ops {
+		var open []hubproc.Op
+		for _, op := range pending {
+			rec.timelines[op.SubmissionID] = tl[op.SubmissionID]
 			if (op.Acked || len(rec.applied[op.SubmissionID]) > 0) && !complete(tl[op.SubmissionID]) {
-				open++
+				open = append(open, op)
 			}
 		}
-		if open == 0 || time.Now().After(deadline) {
-			r.t.Logf("drain: %d timelines incomplete", open)
+		if len(open) == 0 || time.Now().After(deadline) {
+			r.t.Logf("drain: %d timelines incomplete", len(open))
 			return rec, nil
 		}
+		pending = open // read again only what is still incomplete
 		time.Sleep(2 * time.Second)
 	}
 }

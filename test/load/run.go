@@ -91,7 +91,8 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 	if err != nil {
 		return err
 	}
-	defer h.Proc.Stop(15 * time.Second)
+	// h.Proc changes when the relay measurement starts the hub again.
+	defer func() { _ = h.Proc.Stop(15 * time.Second) }()
 	dests := h.Demo.Destinations
 	v := hubproc.NewVendor(h.Base, h.Demo.Vendor.ClientID, h.Demo.Vendor.ClientSecret)
 	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
