@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -103,7 +104,7 @@ func (c *Client) work(ctx context.Context, ch <-chan *message.Message, handler H
 			msg.Nack()
 			continue
 		}
-		c.handle(msg, handler)
+		c.handle(ctx, msg, handler)
 	}
 }
 
@@ -121,20 +122,31 @@ type Event struct {
 // handle decodes msg, runs handler and acknowledges accordingly. Other
 // hub events go to Config.OnEvent, or are acknowledged unread when the
 // Fachverfahren does not want them.
-func (c *Client) handle(msg *message.Message, handler Handler) {
+func (c *Client) handle(ctx context.Context, msg *message.Message, handler Handler) {
 	if t := msg.Metadata.Get(headerEventType); t != "" && t != hub.EventTypeSubmission && strings.HasPrefix(t, "de.amthub.") {
 		c.handleEvent(msg, t)
 		return
 	}
 	sub, err := c.decode(msg)
-	if err == nil {
-		err = call(msg.Context(), handler, sub)
-	}
 	if err != nil {
-		// The error text may quote the submission; log ids only.
-		c.logger.Warn("submission not processed, handing it back",
-			"message_id", msg.UUID, "submission", submissionID(sub), "error_type", fmt.Sprintf("%T", err))
+		c.logger.Warn("undecodable message, handing it back", "message_id", msg.UUID)
 		c.tries.failed(msg.UUID)
+		msg.Nack() // poison: the delivery limit dead-letters it soon
+		return
+	}
+	if err = call(msg.Context(), handler, sub); err != nil {
+		// The error text may quote the submission; log ids only.
+		c.tries.failed(msg.UUID)
+		wait := backoff(c.tries.attempts(msg.UUID))
+		c.logger.Warn("submission not processed, handing it back",
+			"message_id", msg.UUID, "submission", submissionID(sub), "error_type", fmt.Sprintf("%T", err), "after", wait)
+		// Waiting before the nack keeps a passing outage of the
+		// Fachverfahren (its database restarting) from using up the
+		// queue's delivery limit and dead-lettering good submissions.
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
 		msg.Nack()
 		return
 	}
@@ -224,6 +236,12 @@ type redeliveries struct {
 
 // maxTracked bounds the memory redelivery tracking may use.
 const maxTracked = 10000
+
+// backoff is the wait before handing back a submission that failed n
+// times here: from 100 ms doubling to 30 s.
+func backoff(n int) time.Duration {
+	return min(100*time.Millisecond<<min(max(n-1, 0), 9), 30*time.Second)
+}
 
 func newRedeliveries() *redeliveries { return &redeliveries{nacks: map[string]int{}} }
 

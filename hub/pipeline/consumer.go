@@ -78,17 +78,31 @@ func (c *ReplyConsumer) consume(ctx context.Context) {
 }
 
 // handle applies one reply. Malformed or foreign replies are acknowledged
-// and counted (redelivering them cannot help); database failures are
-// negatively acknowledged, so the broker delivers the reply again.
+// and counted (redelivering them cannot help). A failure of our own (the
+// database restarting) is retried here with back-off for up to
+// transientRetry before the reply is handed back: nacking at once would
+// burn through the queue's delivery limit within milliseconds and
+// dead-letter a perfectly good reply.
 func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
 	r, err := decodeReply(msg)
 	if err != nil {
 		c.refuse(msg, r.Type, err)
 		return
 	}
-	applied, err := c.store.ApplyReply(ctx, r)
-	if err == nil && r.Type == hub.ReplyMailbox && c.mailbox != nil && r.Body.Mailbox != nil {
-		err = c.mailbox(ctx, msg.UUID, r.DestinationID, r.Body.CaseID, *r.Body.Mailbox)
+	var applied bool
+	delay := 50 * time.Millisecond
+	for start := time.Now(); ; {
+		applied, err = c.apply(ctx, msg, r)
+		if err == nil || hub.ErrorCode(err) != hub.EINTERNAL || ctx.Err() != nil || time.Since(start) > transientRetry {
+			break
+		}
+		c.applied.WithLabelValues(r.Type, "retried").Inc()
+		c.logger.Warn("applying a reply failed; retrying", "message_id", msg.UUID, "error", err, "in", delay)
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 5*time.Second)
 	}
 	switch {
 	case err == nil && applied:
@@ -100,10 +114,22 @@ func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
 	case hub.ErrorCode(err) != hub.EINTERNAL:
 		c.refuse(msg, r.Type, err)
 	default:
-		c.applied.WithLabelValues(r.Type, "retried").Inc()
-		c.logger.Warn("applying a reply failed; it will be delivered again", "message_id", msg.UUID, "error", err)
+		c.logger.Warn("applying a reply failed; handing it back to the broker", "message_id", msg.UUID, "error", err)
 		msg.Nack()
 	}
+}
+
+// transientRetry bounds how long one reply is retried in place.
+const transientRetry = 2 * time.Minute
+
+// apply records the reply on the timeline and hands a mailbox reply on;
+// both are idempotent, so a retry after a partial failure completes it.
+func (c *ReplyConsumer) apply(ctx context.Context, msg *message.Message, r sqlstore.Reply) (bool, error) {
+	applied, err := c.store.ApplyReply(ctx, r)
+	if err == nil && r.Type == hub.ReplyMailbox && c.mailbox != nil && r.Body.Mailbox != nil {
+		err = c.mailbox(ctx, msg.UUID, r.DestinationID, r.Body.CaseID, *r.Body.Mailbox)
+	}
+	return applied, err
 }
 
 func (c *ReplyConsumer) refuse(msg *message.Message, typ string, err error) {
