@@ -44,6 +44,10 @@ type Config struct {
 	// (AMTHUB_POSTBOX_URL). Empty: not connected.
 	EPayBLURL, EPayBLOriginator, EPayBLEndpoint string
 	RegisterURL, PostboxURL                     string
+	// PaymentChecks (AMTHUB_PAYMENT_CHECKS) is when the hub asks the payment
+	// provider about an open payment, counted from its creation; the last
+	// interval repeats until the payment is final or expires.
+	PaymentChecks []time.Duration
 }
 
 // Variable describes one environment variable, for validation and the
@@ -66,6 +70,7 @@ var Variables = []Variable{
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
+	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
 	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "base URL of the register gateway (population and trade register)"},
 	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "base URL of an external postbox (BundID-style); own mailbox always on"},
 	{"AMTHUB_SUBMISSION_TTL", "24h", "how long a submission may stay incomplete before it expires"},
@@ -112,6 +117,19 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 				return c, &configError{u.name, "want an absolute http(s) URL"}
 			}
 			*u.to = strings.TrimSuffix(v, "/")
+		}
+	}
+	if dev {
+		c.PaymentChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute}
+	}
+	if v := getenv("AMTHUB_PAYMENT_CHECKS"); v != "" {
+		c.PaymentChecks = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 {
+				return c, &configError{"AMTHUB_PAYMENT_CHECKS", "want comma-separated positive durations, e.g. 1m,5m,30m"}
+			}
+			c.PaymentChecks = append(c.PaymentChecks, d)
 		}
 	}
 	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {

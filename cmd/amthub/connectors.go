@@ -61,7 +61,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 			return &configError{"AMTHUB_EPAYBL_URL", err.Error()}
 		}
 		pay, err := payments.NewService(payments.NewStore(a.DB, a.Submissions), prov, a.Logger,
-			payments.Config{PublicURL: a.PublicURL, InsecureURLs: c.Dev || c.InsecureCallbacks})
+			payments.Config{PublicURL: a.PublicURL, InsecureURLs: c.Dev || c.InsecureCallbacks, Backoff: c.PaymentChecks, Interval: time.Second})
 		if err != nil {
 			return fmt.Errorf("payments: %w", err)
 		}
