@@ -177,6 +177,16 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 }
 
+func TestOversizedForm(t *testing.T) {
+	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	c := e.client(t)
+	c.get("/konto/registrieren")
+	code, _ := c.post("/konto/registrieren", url.Values{"given_name": {strings.Repeat("A", 100<<10)}})
+	if code != 413 {
+		t.Fatalf("oversized form = %d, want 413", code)
+	}
+}
+
 func TestCSRF(t *testing.T) {
 	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
 	for _, path := range []string{"/konto/registrieren", "/konto/anmelden", "/konto/abmelden", "/konto/stammdaten", "/konto/loeschen"} {

@@ -25,7 +25,9 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "open service", chromedp.Click(chromedp.CSS(`.hits a[href^="/leistungen/99108001000000"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#finder-titel")))
 		checkPage(t, ctx, "03-service")
-		do(t, ctx, "pick place", chromedp.SendKeys(chromedp.CSS("#ort"), "Torgau"), chromedp.Submit(chromedp.CSS("#ort")),
+		// portal.js suggests places as one types (progressive enhancement).
+		do(t, ctx, "pick place", chromedp.SendKeys(chromedp.CSS("#ort"), "Torgau"),
+			chromedp.WaitReady(chromedp.CSS(`#ort-liste option[value="Torgau"]`)), chromedp.Submit(chromedp.CSS("#ort")),
 			chromedp.WaitVisible(chromedp.CSS("#zustaendig")))
 		if got := text(t, ctx, "#zustaendig h3"); got != "Landratsamt Nordsachsen" {
 			t.Fatalf("responsible authority = %q", got)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -73,6 +74,15 @@ func (p *Portal) loadSession(next http.Handler) http.Handler {
 func (p *Portal) requireCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				p.fail(w, r, &hub.Error{Code: hub.ETOOLARGE, Kind: "form_too_large", Message: "Das Formular ist zu groß."})
+				return
+			}
+			p.fail(w, r, &hub.Error{Code: hub.EINVALID, Kind: "form_invalid", Message: "Das Formular ist fehlerhaft.", Err: err})
+			return
+		}
 		got := r.PostFormValue("csrf_token")
 		want := state(r).csrf
 		if got == "" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
@@ -124,7 +134,8 @@ func (p *Portal) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		msg = "Es ist ein Fehler aufgetreten. Bitte versuchen Sie es später noch einmal."
 	}
-	title := map[int]string{403: "Nicht erlaubt", 404: "Nicht gefunden", 429: "Zu viele Versuche"}[status]
+	title := map[int]string{400: "Ungültige Eingabe", 403: "Nicht erlaubt", 404: "Nicht gefunden", 413: "Zu groß",
+		429: "Zu viele Versuche"}[status]
 	if title == "" {
 		title = "Fehler"
 	}
