@@ -94,7 +94,7 @@ type Section struct {
 	Regional string
 }
 
-// SectionKeys lists the section names of a service in display order; they
+// sectionTitles lists the section names of a service in display order; they
 // are also the keys of Responsibility.Notes.
 var sectionTitles = []struct{ key, title string }{
 	{"volltext", "Beschreibung"},

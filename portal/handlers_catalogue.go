@@ -13,15 +13,17 @@ import (
 	"github.com/amthub/amthub/hub/httpserver"
 )
 
-// popular are the services the home page links to.
-var popular = []struct{ Key, Name string }{
-	{"99115005000000", "Personalausweis beantragen"}, {"99115001000000", "Wohnsitz anmelden"},
-	{"99108001000000", "Fahrzeug zulassen"}, {"99050012104000", "Gewerbe anmelden"},
-	{"99022003001000", "Hundesteuer anmelden"}, {"99099001000000", "Wohngeld beantragen"},
-}
+// defaultFeatured are the services of the seed the home page links to.
+var defaultFeatured = []string{"99115005000000", "99115001000000", "99108001000000", "99050012104000",
+	"99022003001000", "99099001000000"}
 
 func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "home", "Verwaltungsleistungen finden", map[string]any{"Popular": popular})
+	featured, err := p.catalogue.ServiceNames(r.Context(), p.cfg.TenantID, p.cfg.Featured)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "home", "Verwaltungsleistungen finden", map[string]any{"Featured": featured})
 }
 
 // param returns a trimmed query parameter, cut to max characters.

@@ -16,7 +16,7 @@ func TestPages(t *testing.T) {
 		code       int
 		want       []string
 	}{
-		{"Home", "/", 200, []string{`<html lang="de">`, "Wonach suchen Sie?"}},
+		{"Home", "/", 200, []string{`<html lang="de">`, "Wonach suchen Sie?", `href="/leistungen/99108001000000"`}},
 		{"Search", "/suche?q=Hund", 200, []string{"Hundesteuer anmelden"}},
 		{"SearchWithPlace", "/suche?q=Wohngeld&ort=Bautzen", 200, []string{"Wohngeld beantragen", "in Bautzen"}},
 		{"SearchUnknownPlace", "/suche?q=Wohngeld&ort=Atlantis", 200, []string{"kennen wir nicht"}},

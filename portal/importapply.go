@@ -62,7 +62,7 @@ func (c *CatalogueStore) ImportCatalogue(ctx context.Context, tenantID string, c
 // one transaction. A file with broken records is rejected whole with an
 // *ImportError listing each by line, and nothing is imported.
 func (c *CatalogueStore) Import(ctx context.Context, tenantID string, r io.Reader) (*ImportReport, error) {
-	p, err := ParseCatalogue(r)
+	p, err := parseCatalogue(r)
 	if err != nil {
 		return nil, err
 	}

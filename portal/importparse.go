@@ -23,6 +23,7 @@ type RecordError struct {
 	Message string `json:"message"`
 }
 
+// String gives the record error as "line N: kind #i (field): message".
 func (e RecordError) String() string {
 	s := fmt.Sprintf("line %d: %s", e.Line, e.Kind)
 	if e.Record > 0 {
@@ -38,6 +39,7 @@ func (e RecordError) String() string {
 // of the file was imported.
 type ImportError struct{ Records []RecordError }
 
+// Error lists the first broken records.
 func (e *ImportError) Error() string {
 	parts := make([]string, 0, len(e.Records))
 	for i, r := range e.Records {
@@ -59,9 +61,9 @@ type parsedCatalogue struct {
 // maxImportBytes bounds an import file.
 const maxImportBytes = 256 << 20
 
-// ParseCatalogue reads an import file, recording the line every record
+// parseCatalogue reads an import file, recording the line every record
 // starts on, and rejects unknown fields. Syntax errors carry their line.
-func ParseCatalogue(r io.Reader) (*parsedCatalogue, error) {
+func parseCatalogue(r io.Reader) (*parsedCatalogue, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read import file: %w", err)

@@ -41,6 +41,9 @@ type Config struct {
 	InsecureCookies bool
 	// SessionTTL is how long a login lasts; default 8 hours.
 	SessionTTL time.Duration
+	// Featured are the LeiKa keys of the services the home page links to
+	// (those in the catalogue); default some common ones of the seed.
+	Featured []string
 	// LoginLimit bounds login attempts per e-mail address and per client
 	// address; default 5 per minute.
 	LoginLimit cache.Limit
@@ -77,6 +80,9 @@ func New(cfg Config, db *sqlstore.DB, citizens *oauth.CitizenStore, cases *sqlst
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.Featured == nil {
+		cfg.Featured = defaultFeatured
 	}
 	if cfg.LoginLimit.Rate <= 0 {
 		cfg.LoginLimit = cache.PerMinute(5)

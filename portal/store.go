@@ -60,6 +60,34 @@ func (c *CatalogueStore) Service(ctx context.Context, tenantID, leikaKey string)
 	return s, nil
 }
 
+// ServiceNames returns key and name of those of the services keys names
+// that exist, in the order given.
+func (c *CatalogueStore) ServiceNames(ctx context.Context, tenantID string, keys []string) ([]Hit, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := []any{tenantID}
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	hits, err := c.hits(ctx, `SELECT s.leika_key, s.name, s.summary, 0.0 FROM portal_services s
+		WHERE s.tenant_id = $1 AND s.leika_key IN (`+placeholders(2, len(keys))+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]Hit{}
+	for _, h := range hits {
+		byKey[h.LeikaKey] = h
+	}
+	out := make([]Hit, 0, len(hits))
+	for _, k := range keys {
+		if h, ok := byKey[k]; ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
 const authorityColumns = `id, name, street, postcode, city, opening_hours, phone, email, website`
 
 func scanAuthority(row interface{ Scan(...any) error }, a *Authority) error {
