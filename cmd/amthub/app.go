@@ -108,7 +108,11 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.mountModules(ctx); err != nil {
 		return nil, err
 	}
-	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded})
+	relays := 4
+	if cfg.Dev {
+		relays = 1 // SQLite has one writer
+	}
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded, Workers: relays})
 	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	return a, nil
 }

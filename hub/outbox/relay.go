@@ -39,6 +39,11 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxBackoff caps the delay after failed publishes. Default 5 min.
 	MaxBackoff time.Duration
+	// Workers is how many relay loops Run starts. They claim disjoint
+	// batches (SKIP LOCKED), so one batch's bookkeeping and commit overlap
+	// the next one's publishing. Default 1; on SQLite, whose single writer
+	// serialises them, more do not help.
+	Workers int
 	// OnSent, if set, runs in the claiming transaction for the messages the
 	// bus confirmed, before they are deleted: state that depends on the
 	// confirm (a submission's "forwarded") commits with the deletion.
@@ -57,6 +62,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 5 * time.Minute
+	}
+	if c.Workers <= 0 {
+		c.Workers = 1
 	}
 }
 
@@ -81,10 +89,20 @@ func NewRelay(db *sqlstore.DB, publisher message.Publisher, logger *slog.Logger,
 	return &Relay{db: db, publisher: publisher, logger: logger, cfg: cfg, metrics: m}
 }
 
-// Run relays until ctx ends. It wakes on local commits and, on PostgreSQL,
-// on commits of other processes (when the DB listens), and polls as a
-// fallback.
+// Run relays until ctx ends. Its loops wake on local commits and, on
+// PostgreSQL, on commits of other processes (when the DB listens), and poll
+// as a fallback; a loop that finds a full batch rouses a sibling, so a
+// backlog is worked on by every loop at once.
 func (r *Relay) Run(ctx context.Context) {
+	siblings := make(chan struct{}, r.cfg.Workers)
+	var wg sync.WaitGroup
+	for i := 0; i < r.cfg.Workers; i++ {
+		wg.Go(func() { r.loop(ctx, siblings) })
+	}
+	wg.Wait()
+}
+
+func (r *Relay) loop(ctx context.Context, siblings chan struct{}) {
 	ticker := time.NewTicker(r.cfg.PollInterval)
 	defer ticker.Stop()
 	for {
@@ -99,11 +117,16 @@ func (r *Relay) Run(ctx context.Context) {
 			if n < r.cfg.BatchSize {
 				break
 			}
+			select { // more is waiting: let a sibling take the next batch
+			case siblings <- struct{}{}:
+			default:
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.db.OutboxWake():
+		case <-siblings:
 		case <-ticker.C:
 		}
 	}

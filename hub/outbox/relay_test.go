@@ -336,3 +336,48 @@ func TestUnconfirmedPublishStays(t *testing.T) {
 		t.Fatalf("queue holds %d messages, want %d", len(got), len(good))
 	}
 }
+
+// TestRunWorkers drains a backlog with one relay running several loops:
+// every message is published exactly once.
+func TestRunWorkers(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := hubtest.NewPostgres(t)
+	tenant := hubtest.MustTenant(t, db)
+	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: hubtest.AMQPURL(t)}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dest := hubtest.Unique("test-")
+	if err := b.DeclareDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	conn, ch := amqpChannel(t, hubtest.AMQPURL(t))
+	defer conn.Close()
+	queue := bus.DestinationQueue(dest)
+	defer ch.QueueDelete(queue, false, false, false)
+	defer ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
+	ids := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 1500)
+	go outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: 50, Workers: 4, PollInterval: time.Hour}).Run(ctx)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		n, _, err := db.OutboxStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still in the outbox after 60 s", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := drain(t, ch, queue)
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Fatalf("message %s published %d times", id, got[id])
+		}
+	}
+}
