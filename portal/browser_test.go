@@ -34,6 +34,9 @@ func TestMain(m *testing.M) {
 	if shared.cancel != nil {
 		shared.cancel()
 	}
+	if seedTemplate.dir != "" {
+		os.RemoveAll(seedTemplate.dir)
+	}
 	os.Exit(code)
 }
 

@@ -8,8 +8,11 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,21 +34,16 @@ type env struct {
 	srv    *httptest.Server
 }
 
-// newEnv starts the portal over TLS (so Secure cookies flow) on db with
-// the seed catalogue; sessions default to the database.
-func newEnv(t testing.TB, db *sqlstore.DB, sessions portal.SessionStore, tls bool) *env {
+// newEnv starts the portal over TLS (so Secure cookies flow) or plain
+// HTTP on a seeded database; sessions default to the database.
+func newEnv(t testing.TB, db *sqlstore.DB, tenant string, sessions portal.SessionStore, tls bool) *env {
 	t.Helper()
-	ctx := context.Background()
-	tenant := hubtest.MustTenant(t, db)
 	if sessions == nil {
 		sessions = portal.NewDBSessions(db)
 	}
 	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, oauth.NewCitizenStore(db),
 		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.SeedDemo(ctx, tenant); err != nil {
 		t.Fatal(err)
 	}
 	r := chi.NewRouter()
@@ -58,6 +56,76 @@ func newEnv(t testing.TB, db *sqlstore.DB, sessions portal.SessionStore, tls boo
 	}
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// seededPostgres returns a fresh PostgreSQL database with a tenant and the
+// seed catalogue.
+func seededPostgres(t testing.TB) (*sqlstore.DB, string) {
+	t.Helper()
+	db := hubtest.NewPostgres(t)
+	tenant := hubtest.MustTenant(t, db)
+	if _, err := portal.NewCatalogueStore(db).SeedDemo(context.Background(), tenant); err != nil {
+		t.Fatal(err)
+	}
+	return db, tenant
+}
+
+// seedTemplate is a seeded SQLite file made once per test binary; tests
+// get copies, because seeding under the race detector takes seconds.
+var seedTemplate struct {
+	once        sync.Once
+	dir, tenant string
+	err         error
+}
+
+// seededSQLite returns a copy of the seeded SQLite database and its tenant.
+func seededSQLite(t testing.TB) (*sqlstore.DB, string) {
+	t.Helper()
+	seedTemplate.once.Do(func() { seedTemplate.err = makeSeedTemplate() })
+	if seedTemplate.err != nil {
+		t.Fatal(seedTemplate.err)
+	}
+	b, err := os.ReadFile(filepath.Join(seedTemplate.dir, "amthub.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "amthub.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), "sqlite:"+path, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, seedTemplate.tenant
+}
+
+func makeSeedTemplate() error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "amthub-portal-seed-")
+	if err != nil {
+		return err
+	}
+	seedTemplate.dir, seedTemplate.tenant = dir, hubtest.Unique("t")
+	db, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(dir, "amthub.db"), sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, nil); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $1, $1, $2)`,
+		seedTemplate.tenant, db.Now()); err != nil {
+		return err
+	}
+	if _, err := portal.NewCatalogueStore(db).SeedDemo(ctx, seedTemplate.tenant); err != nil {
+		return err
+	}
+	// Everything into the main file, so one file is the whole database.
+	_, err = db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
 }
 
 // client is a browser-like client with cookies that does not follow

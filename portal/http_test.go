@@ -4,12 +4,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/amthub/amthub/hub/hubtest"
 )
 
 func TestPages(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	c := e.client(t)
 	for _, tc := range []struct {
 		name, path string
@@ -80,7 +79,8 @@ func TestPages(t *testing.T) {
 }
 
 func TestAccount(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	c := e.client(t)
 	const email, password = "erika@example.org", "richtig-geheim-1"
 	t.Run("ErrUnconfirmed", func(t *testing.T) {
@@ -164,7 +164,8 @@ func TestAccount(t *testing.T) {
 // TestLoginRateLimit tries a wrong password ten times: the portal stops
 // checking passwords and answers 429.
 func TestLoginRateLimit(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	c := e.client(t)
 	c.get("/konto/anmelden")
 	var codes []int
@@ -178,7 +179,8 @@ func TestLoginRateLimit(t *testing.T) {
 }
 
 func TestOversizedForm(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	c := e.client(t)
 	c.get("/konto/registrieren")
 	code, _ := c.post("/konto/registrieren", url.Values{"given_name": {strings.Repeat("A", 100<<10)}})
@@ -188,7 +190,8 @@ func TestOversizedForm(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	for _, path := range []string{"/konto/registrieren", "/konto/anmelden", "/konto/abmelden", "/konto/stammdaten", "/konto/loeschen"} {
 		t.Run(strings.TrimPrefix(path, "/konto/"), func(t *testing.T) {
 			c := e.client(t)

@@ -127,17 +127,17 @@ func TestSyntheticImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := portal.SyntheticCatalogue(1000, areas[:400], 7)
+	cat := portal.SyntheticCatalogue(300, areas[:400], 7)
 	start := time.Now()
 	rep, err := store.ImportCatalogue(ctx, tenant, cat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Services.Created != 1000 || rep.Authorities.Created != 401 {
+	if rep.Services.Created != 300 || rep.Authorities.Created != 401 {
 		t.Fatalf("report %+v", rep)
 	}
-	t.Logf("imported 1000 services in %v", time.Since(start))
-	rep, err = store.ImportCatalogue(ctx, tenant, portal.SyntheticCatalogue(1000, areas[:400], 7))
+	t.Logf("imported 300 services in %v", time.Since(start))
+	rep, err = store.ImportCatalogue(ctx, tenant, portal.SyntheticCatalogue(300, areas[:400], 7))
 	if err != nil || rep.Changed() {
 		t.Fatalf("re-import: %+v, %v", rep, err)
 	}

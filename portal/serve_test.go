@@ -20,7 +20,8 @@ func TestServeMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rc.Close() })
-	e := newEnv(t, hubtest.NewPostgres(t), portal.NewRedisSessions(rc.Client(), rc.Prefix()), true)
+	db, tenant := seededPostgres(t)
+	e := newEnv(t, db, tenant, portal.NewRedisSessions(rc.Client(), rc.Prefix()), true)
 	c := e.client(t)
 	c.registerAndConfirm("serve@example.org", "richtig-geheim-1")
 	c.get("/konto/anmelden")

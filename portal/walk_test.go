@@ -5,15 +5,14 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/amthub/amthub/hub/hubtest"
 )
 
 // TestBrowser walks the portal in headless Chromium: search → service
 // page → pick a place → the responsible authority; register → confirm →
 // log in → edit master data; with axe-core and screenshots on each page.
 func TestBrowser(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, false)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, false)
 	base := strings.Replace(e.srv.URL, "127.0.0.1", "localhost", 1)
 	t.Run("SearchAndFinder", func(t *testing.T) {
 		ctx := newTab(t)

@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/amthub/amthub/hub/hubtest"
 )
 
 const xss = `<script>alert("xss")</script><img src=x onerror=alert(1)>`
@@ -35,7 +33,8 @@ func assertInert(t *testing.T, where, body string) {
 }
 
 func TestXSS(t *testing.T) {
-	e := newEnv(t, hubtest.NewSQLite(t), nil, true)
+	db, tenant := seededSQLite(t)
+	e := newEnv(t, db, tenant, nil, true)
 	if _, err := e.portal.Catalogue().Import(context.Background(), e.tenant, strings.NewReader(xssCatalogue)); err != nil {
 		t.Fatal(err)
 	}
