@@ -57,6 +57,9 @@ func TestXSS(t *testing.T) {
 			t.Fatalf("register with markup email = %d", code)
 		}
 		assertInert(t, "register form", body)
+		c.get("/konto/anmelden")
+		_, body = c.post("/konto/anmelden", url.Values{"email": {xss}, "password": {xss}})
+		assertInert(t, "login form", body)
 		c.registerAndConfirm("xss@example.org", "richtig-geheim-1")
 		c.get("/konto/anmelden")
 		c.post("/konto/anmelden", url.Values{"email": {"xss@example.org"}, "password": {"richtig-geheim-1"}})
