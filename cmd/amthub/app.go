@@ -24,6 +24,7 @@ import (
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/portal"
 )
 
 // cacheStore is what the hub needs of its cache.
@@ -51,6 +52,8 @@ type App struct {
 	Submissions *sqlstore.SubmissionStore
 	Pipeline    *pipeline.Service
 	Mailbox     *mailbox.Service
+	Portal      *portal.Portal
+	Tenants     *sqlstore.TenantService
 	// SimulatorURLs lists the outside systems simulated in this process.
 	SimulatorURLs map[string]string
 
@@ -81,6 +84,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.DB.Migrate(ctx, nil); err != nil {
 		return nil, err
 	}
+	a.Tenants = sqlstore.NewTenantService(a.DB)
 	wlog := watermill.NewSlogLoggerWithLevelMapping(logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
 	if cfg.Dev {
 		local := bus.NewLocal(wlog)

@@ -44,6 +44,9 @@ type Config struct {
 	// (AMTHUB_POSTBOX_URL). Empty: not connected.
 	EPayBLURL, EPayBLOriginator, EPayBLEndpoint string
 	RegisterURL, PostboxURL                     string
+	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
+	// portal this hub serves; dev serves the demo tenant's.
+	PortalTenant string
 	// PaymentChecks (AMTHUB_PAYMENT_CHECKS) is when the hub asks the payment
 	// provider about an open payment, counted from its creation; the last
 	// interval repeats until the payment is final or expires.
@@ -70,6 +73,7 @@ var Variables = []Variable{
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
+	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal this hub serves at /"},
 	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
 	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "base URL of the register gateway (population and trade register)"},
 	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "base URL of an external postbox (BundID-style); own mailbox always on"},
@@ -132,6 +136,7 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 			c.PaymentChecks = append(c.PaymentChecks, d)
 		}
 	}
+	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
 	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
 		c.EPayBLOriginator = v
 	}

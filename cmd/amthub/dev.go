@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 func newDevCommand(stdout io.Writer, getenv func(string) string) *cobra.Command {
@@ -112,7 +111,7 @@ const demoTenantSlug = "demo"
 // seedDemo creates the demo data on first start and finds it again on
 // later ones.
 func seedDemo(ctx context.Context, app *App) (*Demo, error) {
-	tenants := sqlstore.NewTenantService(app.DB)
+	tenants := app.Tenants
 	t, err := tenants.FindTenantBySlug(ctx, demoTenantSlug)
 	if hub.IsCode(err, hub.ENOTFOUND) {
 		t = &hub.Tenant{Slug: demoTenantSlug, Name: "Demo-Portal Freistaat Sachsen"}
@@ -120,6 +119,12 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("demo tenant: %w", err)
+	}
+	if err := app.mountPortal(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	if _, err := app.Portal.SeedDemo(ctx, t.ID); err != nil {
+		return nil, fmt.Errorf("portal catalogue: %w", err)
 	}
 	creds, err := app.OAuth.SeedDemo(ctx, t.ID)
 	if err != nil {
@@ -137,6 +142,7 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	return &Demo{
 		Tenant: DemoTenant{ID: t.ID, Slug: t.Slug, Name: t.Name},
 		URLs: map[string]string{
+			"portal":    base + "/",
 			"api":       base,
 			"docs":      base + "/docs",
 			"openapi":   base + "/openapi.json",
@@ -186,6 +192,7 @@ func printBanner(w io.Writer, cfg Config, d *Demo, memory bool) {
   amthub dev — embedded hub (SQLite, in-process bus and cache, simulators)
   %s
 
+  Portal       %s
   API          %s
   API docs     %s
   Token        %s
@@ -195,7 +202,7 @@ func printBanner(w io.Writer, cfg Config, d *Demo, memory bool) {
                client_secret %s
   Demo citizen %s / %s
   Tenant       %s (%s)
-`, keep, d.URLs["api"], d.URLs["docs"], d.URLs["token"], d.URLs["health"],
+`, keep, d.URLs["portal"], d.URLs["api"], d.URLs["docs"], d.URLs["token"], d.URLs["health"],
 		d.Vendor.ClientID, d.Vendor.ClientSecret, d.Citizen.Email, d.Citizen.Password, d.Tenant.Slug, d.Tenant.ID)
 	for _, dest := range d.Destinations {
 		fmt.Fprintf(w, "  Destination  %s — %s (%s) for %s (%s)\n               destinationId %s\n",

@@ -63,6 +63,9 @@ func (a *App) mountModules(ctx context.Context) error {
 		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
 		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
 	)
+	if err := a.mountConfiguredPortal(ctx); err != nil {
+		return err
+	}
 	return a.declareDestinations(ctx)
 }
 

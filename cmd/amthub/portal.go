@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/portal"
+)
+
+// mountPortal serves the citizens' portal for one tenant: its catalogue,
+// search, responsibility finder and service accounts. Sessions live in the
+// database in dev and in Redis in serve.
+func (a *App) mountPortal(ctx context.Context, tenantID string) error {
+	if a.Portal != nil {
+		return nil
+	}
+	var sessions portal.SessionStore = portal.NewDBSessions(a.DB)
+	if r, ok := a.Cache.(*cache.Redis); ok {
+		sessions = portal.NewRedisSessions(r.Client(), r.Prefix()+"portal:")
+	}
+	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev},
+		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger)
+	if err != nil {
+		return fmt.Errorf("portal: %w", err)
+	}
+	p.Routes(a.Router)
+	a.Portal = p
+	return nil
+}
+
+// mountConfiguredPortal mounts the portal of AMTHUB_PORTAL_TENANT (a slug),
+// if set.
+func (a *App) mountConfiguredPortal(ctx context.Context) error {
+	slug := a.Config.PortalTenant
+	if slug == "" {
+		return nil
+	}
+	t, err := a.Tenants.FindTenantBySlug(ctx, slug)
+	if err != nil {
+		return &configError{"AMTHUB_PORTAL_TENANT", fmt.Sprintf("tenant %q: %v", slug, err)}
+	}
+	return a.mountPortal(ctx, t.ID)
+}
