@@ -61,6 +61,7 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 		newClientCommand(stdout, getenv),
 		newSimCommand(getenv),
 		newMappingCommand(stdout, getenv),
+		newCatalogueCommand(stdout, getenv),
 	)
 	return root
 }
