@@ -135,20 +135,8 @@ func TestRelayKilledMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	tenant := hubtest.MustTenant(t, db)
-	dest := hubtest.Unique("test-")
-	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: amqpURL}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if err := b.DeclareDestination(ctx, dest); err != nil {
-		t.Fatal(err)
-	}
-	conn, ch := amqpChannel(t, amqpURL)
-	defer conn.Close()
+	b, ch, dest := amqpDestination(t)
 	queue := bus.DestinationQueue(dest)
-	defer ch.QueueDelete(queue, false, false, false)
-	defer ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
 
 	const n = 3000
 	ids := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), n)
@@ -214,24 +202,10 @@ func TestRelayKilledMidBatch(t *testing.T) {
 // TestRelaysDoNotDoubleSend runs three relays on one outbox: without
 // failures, every message is published exactly once.
 func TestRelaysDoNotDoubleSend(t *testing.T) {
-	ctx := context.Background()
-	amqpURL := hubtest.AMQPURL(t)
 	db := hubtest.NewPostgres(t)
 	tenant := hubtest.MustTenant(t, db)
-	dest := hubtest.Unique("test-")
-	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: amqpURL}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if err := b.DeclareDestination(ctx, dest); err != nil {
-		t.Fatal(err)
-	}
-	conn, ch := amqpChannel(t, amqpURL)
-	defer conn.Close()
+	b, ch, dest := amqpDestination(t)
 	queue := bus.DestinationQueue(dest)
-	defer ch.QueueDelete(queue, false, false, false)
-	defer ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
 	ids := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 1000)
 	drainWithRelays(t, db, b, 3, 50)
 	got := drain(t, ch, queue)
@@ -262,6 +236,31 @@ func drainWithRelays(t *testing.T, db *sqlstore.DB, b *bus.AMQP, n, batch int) {
 		})
 	}
 	wg.Wait()
+}
+
+// amqpDestination connects the bus to the test RabbitMQ with a fresh
+// destination, and a plain channel to inspect its queue; the queues go when
+// the test ends.
+func amqpDestination(t *testing.T) (*bus.AMQP, *amqp.Channel, string) {
+	t.Helper()
+	ctx := context.Background()
+	url := hubtest.AMQPURL(t)
+	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: url}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	dest := hubtest.Unique("test-")
+	if err := b.DeclareDestination(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	conn, ch := amqpChannel(t, url)
+	t.Cleanup(func() {
+		_, _ = ch.QueueDelete(bus.DestinationQueue(dest), false, false, false)
+		_, _ = ch.QueueDelete(bus.DeadLetterQueue(bus.DestinationQueue(dest)), false, false, false)
+		conn.Close()
+	})
+	return b, ch, dest
 }
 
 func amqpChannel(t *testing.T, url string) (*amqp.Connection, *amqp.Channel) {
@@ -300,19 +299,7 @@ func TestUnconfirmedPublishStays(t *testing.T) {
 	ctx := context.Background()
 	db := hubtest.NewPostgres(t)
 	tenant := hubtest.MustTenant(t, db)
-	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: hubtest.AMQPURL(t)}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	dest := hubtest.Unique("test-")
-	if err := b.DeclareDestination(ctx, dest); err != nil {
-		t.Fatal(err)
-	}
-	conn, ch := amqpChannel(t, hubtest.AMQPURL(t))
-	defer conn.Close()
-	defer ch.QueueDelete(bus.DestinationQueue(dest), false, false, false)
-	defer ch.QueueDelete(bus.DeadLetterQueue(bus.DestinationQueue(dest)), false, false, false)
+	b, ch, dest := amqpDestination(t)
 
 	lost := enqueue(t, db, tenant, bus.Topic("amthub.no-such-exchange", "x"), 1)[0]
 	good := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 3)
@@ -344,20 +331,8 @@ func TestRunWorkers(t *testing.T) {
 	defer cancel()
 	db := hubtest.NewPostgres(t)
 	tenant := hubtest.MustTenant(t, db)
-	b, err := bus.NewAMQP(ctx, bus.AMQPConfig{URL: hubtest.AMQPURL(t)}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	dest := hubtest.Unique("test-")
-	if err := b.DeclareDestination(ctx, dest); err != nil {
-		t.Fatal(err)
-	}
-	conn, ch := amqpChannel(t, hubtest.AMQPURL(t))
-	defer conn.Close()
+	b, ch, dest := amqpDestination(t)
 	queue := bus.DestinationQueue(dest)
-	defer ch.QueueDelete(queue, false, false, false)
-	defer ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
 	ids := enqueue(t, db, tenant, bus.Topic(bus.SubmissionsExchange, dest), 1500)
 	go outbox.NewRelay(db, b, logger(), nil, outbox.Config{BatchSize: 50, Workers: 4, PollInterval: time.Hour}).Run(ctx)
 	deadline := time.Now().Add(60 * time.Second)
