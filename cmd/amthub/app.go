@@ -109,6 +109,9 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.listen(); err != nil {
 		return nil, err
 	}
+	if err = a.startPprof(cfg.PprofAddr); err != nil {
+		return nil, err
+	}
 	if err = a.mountModules(ctx); err != nil {
 		return nil, err
 	}

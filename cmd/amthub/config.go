@@ -44,6 +44,8 @@ type Config struct {
 	// (AMTHUB_POSTBOX_URL). Empty: not connected.
 	EPayBLURL, EPayBLOriginator, EPayBLEndpoint string
 	RegisterURL, PostboxURL                     string
+	// PprofAddr (AMTHUB_PPROF_ADDR) serves Go's profiler there; empty: off.
+	PprofAddr string
 	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
 	// portal this hub serves; dev serves the demo tenant's.
 	PortalTenant string
@@ -73,6 +75,7 @@ var Variables = []Variable{
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
+	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; never the public port"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal this hub serves at /"},
 	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
 	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "base URL of the register gateway (population and trade register)"},
@@ -137,6 +140,7 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 		}
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
+	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
 	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
 		c.EPayBLOriginator = v
 	}
