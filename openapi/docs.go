@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"net/http"
 	"sort"
@@ -61,12 +62,8 @@ func schemaName(s *openapi3.SchemaRef) string {
 	return s.Ref[strings.LastIndex(s.Ref, "/")+1:]
 }
 
-func (a *API) serveDocs(w http.ResponseWriter, r *http.Request) {
-	doc, err := Spec()
-	if err != nil {
-		http.Error(w, "spec unavailable", http.StatusInternalServerError)
-		return
-	}
+// renderDocs renders the reference page of doc, once, at start-up.
+func renderDocs(doc *openapi3.T) ([]byte, error) {
 	var ops []docOp
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -87,10 +84,14 @@ func (a *API) serveDocs(w http.ResponseWriter, r *http.Request) {
 		*openapi3.T
 		Ops []docOp
 	}{doc, ops}); err != nil {
-		http.Error(w, "docs unavailable", http.StatusInternalServerError)
-		return
+		return nil, fmt.Errorf("render api docs: %w", err)
 	}
+	return buf.Bytes(), nil
+}
+
+func (a *API) serveDocs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-	_, _ = w.Write(buf.Bytes())
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(a.docs)
 }

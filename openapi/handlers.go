@@ -41,6 +41,7 @@ type API struct {
 	auth      func(http.Handler) http.Handler
 	valid     *validator
 	spec      []byte
+	docs      []byte // the reference page, rendered once
 }
 
 var _ ServerInterface = (*API)(nil)
@@ -61,7 +62,11 @@ func New(p Pipeline, authenticate func(http.Handler) http.Handler) (*API, error)
 	if err != nil {
 		return nil, err
 	}
-	return &API{pipeline: p, auth: authenticate, valid: v, spec: spec}, nil
+	docs, err := renderDocs(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &API{pipeline: p, auth: authenticate, valid: v, spec: spec, docs: docs}, nil
 }
 
 // Mount adds the API, /openapi.json and /docs to r.

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 func main() {
@@ -130,7 +132,7 @@ func serve(ctx context.Context, cfg Config, ready func(*App) error) error {
 
 func newMigrateCommand(stdout io.Writer, getenv func(string) string) *cobra.Command {
 	cmd := &cobra.Command{Use: "migrate", Short: "Apply or inspect the database schema (AMTHUB_DATABASE_URL)"}
-	open := func(cmd *cobra.Command) (*sqlstoreDB, error) {
+	open := func(cmd *cobra.Command) (*sqlstore.DB, error) {
 		url, err := requireDatabaseURL(getenv)
 		if err != nil {
 			return nil, err

@@ -9,8 +9,6 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-type sqlstoreDB = sqlstore.DB
-
 // requireDatabaseURL reads AMTHUB_DATABASE_URL for the operator commands;
 // a sqlite: URL is accepted there too, to manage a dev data directory.
 func requireDatabaseURL(getenv func(string) string) (string, error) {

@@ -4,6 +4,7 @@
 package httpserver
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -97,7 +98,7 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 }
 
 // Logger returns the request's logger, or the default one.
-func Logger(ctx interface{ Value(any) any }) *slog.Logger {
+func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
 		return l
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -40,7 +39,6 @@ type DB struct {
 
 	url  string
 	wake chan struct{} // outbox wake-ups from local commits and LISTEN
-	once sync.Once
 }
 
 // Options tune a DB.
