@@ -42,7 +42,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, tenant string, sessions portal.Sessio
 		sessions = portal.NewDBSessions(db)
 	}
 	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, oauth.NewCitizenStore(db),
-		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil)
+		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil, portal.Services{})
 	if err != nil {
 		t.Fatal(err)
 	}

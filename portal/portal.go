@@ -65,13 +65,23 @@ type Portal struct {
 	limiter   Limiter
 	logger    *slog.Logger
 	pages     map[string]*template.Template
+	svc       Services
+}
+
+// Services are the hub's services behind the service account's pages:
+// mailbox, payments and granted consents. A nil service hides its pages.
+// The document safe is the portal's own and always present.
+type Services struct {
+	Mailbox  Mailbox  // mailbox.go
+	Payments Payments // payments.go
+	Consents Consents // consents.go
 }
 
 // New builds the portal on the hub's database, the OAuth module's citizen
 // accounts, the submission store (for "my applications"), a session store
 // (NewDBSessions in dev, NewRedisSessions in serve) and a rate limiter.
 func New(cfg Config, db *sqlstore.DB, citizens *oauth.CitizenStore, cases *sqlstore.SubmissionStore,
-	sessions SessionStore, limiter Limiter, logger *slog.Logger) (*Portal, error) {
+	sessions SessionStore, limiter Limiter, logger *slog.Logger, svc Services) (*Portal, error) {
 	if cfg.TenantID == "" {
 		return nil, errors.New("portal: TenantID is required")
 	}
@@ -95,7 +105,7 @@ func New(cfg Config, db *sqlstore.DB, citizens *oauth.CitizenStore, cases *sqlst
 		return nil, err
 	}
 	return &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens), cases: cases,
-		sessions: sessions, limiter: limiter, logger: logger, pages: pages}, nil
+		sessions: sessions, limiter: limiter, logger: logger, pages: pages, svc: svc}, nil
 }
 
 // Catalogue returns the portal's catalogue store (import, search, finder).
@@ -134,6 +144,12 @@ func (p *Portal) Routes(r chi.Router) {
 			r.Post("/konto/stammdaten", p.saveProfile)
 			r.Post("/konto/loeschen", p.deleteAccount)
 		})
+		// The account's further pages; each registers its GETs and, behind
+		// p.requireCSRF, its POSTs.
+		p.mailboxPages(r)
+		p.documentPages(r)
+		p.paymentPages(r)
+		p.consentPages(r)
 	})
 	static, _ := fs.Sub(staticFiles, "static") // the embedded folder exists
 	r.Handle("/assets/portal/*", http.StripPrefix("/assets/portal/", assetHandler(http.FileServer(http.FS(static)))))

@@ -20,7 +20,7 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 		sessions = portal.NewRedisSessions(r.Client(), r.Prefix()+"portal:")
 	}
 	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev},
-		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger)
+		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger, portal.Services{})
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}
