@@ -2,13 +2,16 @@
 // date of birth → address, in the spirit of XMeld) and a trade register
 // (company name or register number → registration), both filled with
 // synthetic German data from a seed, with configurable latency and
-// failures. They run in `amthub dev` and are what the hub's tests and
+// failures. They answer over HTTP (ServeHTTP) and over AMQP request/reply
+// (ListenAMQP). They run in `amthub dev` and are what the hub's tests and
 // vendors' tests talk to.
 package sim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -79,8 +82,8 @@ func New(cfg Config) (*Sim, error) {
 		s.byNum[f.Registernummer] = append(s.byNum[f.Registernummer], f)
 	}
 	s.mux = http.NewServeMux()
-	s.mux.HandleFunc("POST "+register.PopulationPath, s.guard(s.population))
-	s.mux.HandleFunc("POST "+register.TradePath, s.guard(s.trade))
+	s.mux.HandleFunc("POST "+register.PopulationPath, s.serve(register.PopulationType))
+	s.mux.HandleFunc("POST "+register.TradePath, s.serve(register.TradeType))
 	return s, nil
 }
 
@@ -111,37 +114,71 @@ func (s *Sim) SetLatency(d time.Duration) {
 	s.latency = d
 }
 
-func (s *Sim) guard(h http.HandlerFunc) http.HandlerFunc {
+func (s *Sim) serve(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.calls++
-		fail := s.down || s.cfg.FailEvery > 0 && s.calls%s.cfg.FailEvery == 0
-		latency := s.latency
-		s.mu.Unlock()
-		if latency > 0 {
-			t := time.NewTimer(latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			}
-		}
-		if fail {
+		if !s.wait(r.Context()) {
 			http.Error(w, `{"fehler":"simulierter Ausfall"}`, http.StatusServiceUnavailable)
 			return
 		}
-		h(w, r)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err != nil {
+			http.Error(w, `{"fehler":"unvollständige Anfrage"}`, http.StatusBadRequest)
+			return
+		}
+		status, out := s.answer(typ, body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(out) // a failed write means the caller left
 	}
 }
 
-func (s *Sim) population(w http.ResponseWriter, r *http.Request) {
-	var req register.PopulationRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil ||
-		req.Suchkriterien.Familienname == "" || req.Suchkriterien.Geburtsdatum == "" || req.Rechtsgrundlage == "" {
-		http.Error(w, `{"fehler":"unvollständige Anfrage"}`, http.StatusBadRequest)
-		return
+// wait counts a query, waits out the latency (or until ctx ends) and
+// reports whether the register works for this query.
+func (s *Sim) wait(ctx context.Context) bool {
+	s.mu.Lock()
+	s.calls++
+	fail := s.down || s.cfg.FailEvery > 0 && s.calls%s.cfg.FailEvery == 0
+	latency := s.latency
+	s.mu.Unlock()
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return false
+		}
 	}
+	return !fail
+}
+
+// fehler is the simulators' error answer.
+type fehler struct {
+	Fehler string `json:"fehler"`
+}
+
+// answer answers a query of type typ (register.PopulationType or
+// register.TradeType) with a status (HTTP-like) and the answer.
+func (s *Sim) answer(typ string, body []byte) (int, any) {
+	switch typ {
+	case register.PopulationType:
+		var req register.PopulationRequest
+		if err := json.Unmarshal(body, &req); err != nil || req.Suchkriterien.Familienname == "" ||
+			req.Suchkriterien.Geburtsdatum == "" || req.Rechtsgrundlage == "" {
+			return http.StatusBadRequest, fehler{"unvollständige Anfrage"}
+		}
+		return http.StatusOK, s.population(req)
+	case register.TradeType:
+		var req register.TradeRequest
+		if err := json.Unmarshal(body, &req); err != nil || req.Firma == "" && req.Registernummer == "" {
+			return http.StatusBadRequest, fehler{"unvollständige Anfrage"}
+		}
+		return http.StatusOK, s.trade(req)
+	}
+	return http.StatusBadRequest, fehler{"unbekannte Anfrageart"}
+}
+
+func (s *Sim) population(req register.PopulationRequest) register.PopulationAnswer {
 	c := req.Suchkriterien
 	ans := register.PopulationAnswer{NachrichtID: req.NachrichtID, Ergebnis: register.ResultNotFound}
 	switch hits := s.persons[personKey(c.Familienname, c.Vorname, c.Geburtsdatum)]; len(hits) {
@@ -151,16 +188,10 @@ func (s *Sim) population(w http.ResponseWriter, r *http.Request) {
 	default:
 		ans.Ergebnis = register.ResultAmbiguous
 	}
-	writeJSON(w, ans)
+	return ans
 }
 
-func (s *Sim) trade(w http.ResponseWriter, r *http.Request) {
-	var req register.TradeRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil ||
-		req.Firma == "" && req.Registernummer == "" {
-		http.Error(w, `{"fehler":"unvollständige Anfrage"}`, http.StatusBadRequest)
-		return
-	}
+func (s *Sim) trade(req register.TradeRequest) register.TradeAnswer {
 	hits := s.byNum[strings.TrimSpace(req.Registernummer)]
 	if req.Registernummer == "" {
 		hits = s.byName[strings.ToLower(strings.TrimSpace(req.Firma))]
@@ -182,10 +213,5 @@ func (s *Sim) trade(w http.ResponseWriter, r *http.Request) {
 	default:
 		ans.Ergebnis = register.ResultAmbiguous
 	}
-	writeJSON(w, ans)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v) // a failed write means the caller left
+	return ans
 }
