@@ -88,11 +88,11 @@ func (p *proxy) url(t *testing.T, u string) string {
 
 type amqpEnv struct {
 	tenant string
-	sim   *sim.Sim
-	srv   *sim.AMQPServer
-	rpc   *register.RPC
-	svc   *registers.Service
-	queue map[string]string
+	sim    *sim.Sim
+	srv    *sim.AMQPServer
+	rpc    *register.RPC
+	svc    *registers.Service
+	queue  map[string]string
 }
 
 // newAMQPEnv serves both simulated registers over AMQP on fresh queues and
