@@ -150,10 +150,14 @@ func (a *Accounts) UpdateProfile(ctx context.Context, tenantID, citizenID string
 	return nil
 }
 
-// Delete removes a citizen's account and master data. The cases a vendor
-// made for the citizen stay with the vendor and the authority.
+// Delete removes a citizen's account, master data and document safe. The
+// cases a vendor made for the citizen stay with the vendor and the
+// authority.
 func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error {
 	return a.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		if err := deleteAllDocuments(ctx, tx, tenantID, citizenID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_profiles WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
 			return fmt.Errorf("delete profile: %w", err)
 		}

@@ -47,6 +47,11 @@ type Config struct {
 	// LoginLimit bounds login attempts per e-mail address and per client
 	// address; default 5 per minute.
 	LoginLimit cache.Limit
+	// Documents configures the document safe (documents.go).
+	Documents DocumentConfig
+	// TestEID offers a simulated eID login (acr high) to logged-in
+	// citizens, for the mailbox's assurance levels: `amthub dev` only.
+	TestEID bool
 }
 
 // Limiter is the rate limiter the portal needs (hub/cache's Memory or Redis).

@@ -22,6 +22,7 @@ type Session struct {
 	TenantID  string    `json:"tenant_id"`
 	CitizenID string    `json:"citizen_id"`
 	CSRF      string    `json:"csrf"` // the form token of this login
+	ACR       string    `json:"acr"`  // the login's assurance level (hub.ACR…); "" is normal
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -65,8 +66,8 @@ func (d *DBSessions) Create(ctx context.Context, s *Session) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("expire sessions: %w", err)
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, tenant_id, citizen_id, csrf, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, tokenHash(token), s.TenantID, s.CitizenID, s.CSRF, s.CreatedAt.UTC(), s.ExpiresAt.UTC())
+	_, err = d.db.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, tenant_id, citizen_id, csrf, acr, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tokenHash(token), s.TenantID, s.CitizenID, s.CSRF, acrOrNormal(s.ACR), s.CreatedAt.UTC(), s.ExpiresAt.UTC())
 	if err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
@@ -76,9 +77,9 @@ func (d *DBSessions) Create(ctx context.Context, s *Session) (string, error) {
 // Get returns the session of token.
 func (d *DBSessions) Get(ctx context.Context, token string) (*Session, error) {
 	s := &Session{}
-	err := d.db.QueryRowContext(ctx, `SELECT tenant_id, citizen_id, csrf, created_at, expires_at FROM portal_sessions
+	err := d.db.QueryRowContext(ctx, `SELECT tenant_id, citizen_id, csrf, acr, created_at, expires_at FROM portal_sessions
 		WHERE token_hash = $1 AND expires_at > $2`, tokenHash(token), d.db.Now()).
-		Scan(&s.TenantID, &s.CitizenID, &s.CSRF, &s.CreatedAt, &s.ExpiresAt)
+		Scan(&s.TenantID, &s.CitizenID, &s.CSRF, &s.ACR, &s.CreatedAt, &s.ExpiresAt)
 	if sqlstore.ErrNoRows(err) {
 		return nil, errNoSession
 	}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/portal"
 )
 
 // mountPortal serves the citizens' portal for one tenant: its catalogue,
-// search, responsibility finder and service accounts. Sessions live in the
-// database in dev and in Redis in serve.
+// search, responsibility finder and service accounts with mailbox and
+// document safe. Sessions live in the database in dev and in Redis in
+// serve. Dev also offers the simulated eID login (test eID).
 func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	if a.Portal != nil {
 		return nil
@@ -19,8 +21,18 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	if r, ok := a.Cache.(*cache.Redis); ok {
 		sessions = portal.NewRedisSessions(r.Client(), r.Prefix()+"portal:")
 	}
-	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev},
-		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger, portal.Services{})
+	kek, err := a.keyEncryptionKey()
+	if err != nil {
+		return err
+	}
+	var svc portal.Services
+	if a.Mailbox != nil { // built with the connectors, before the portal
+		svc.Mailbox = a.Mailbox
+	}
+	docKeys := mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub portal documents v1")}}
+	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev, TestEID: a.Config.Dev,
+		Documents: portal.DocumentConfig{Keys: docKeys}},
+		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger, svc)
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}

@@ -84,6 +84,24 @@ func (s *Service) Open(ctx context.Context, p *hub.Principal, id string) (*Messa
 
 // citizenMessage finds a message to the citizen and checks the login level.
 func (s *Service) citizenMessage(ctx context.Context, p *hub.Principal, id string) (*Message, error) {
+	m, err := s.findCitizenMessage(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if !hub.ACRAtLeast(p.ACR, m.AssuranceLevel) {
+		return nil, levelTooLow(m.AssuranceLevel)
+	}
+	return m, nil
+}
+
+func levelTooLow(level string) error {
+	return &hub.Error{Code: hub.EFORBIDDEN, Kind: "assurance_level_too_low",
+		Message: "This message needs a login with assurance level " + level + "."}
+}
+
+// findCitizenMessage finds a message to the citizen, whatever the login
+// level.
+func (s *Service) findCitizenMessage(ctx context.Context, p *hub.Principal, id string) (*Message, error) {
 	citizen, err := citizenOf(p)
 	if err != nil {
 		return nil, err
@@ -91,21 +109,79 @@ func (s *Service) citizenMessage(ctx context.Context, p *hub.Principal, id strin
 	if !hub.ValidID(id) {
 		return nil, errNotFound
 	}
-	m, err := s.findMessage(ctx, `tenant_id = $1 AND citizen_id = $2 AND id = $3 AND direction = 'to_citizen' AND status <> 'pending'`,
+	return s.findMessage(ctx, `tenant_id = $1 AND citizen_id = $2 AND id = $3 AND direction = 'to_citizen' AND status <> 'pending'`,
 		p.TenantID, citizen, id)
+}
+
+// Preview returns one of the citizen's messages as Inbox lists it — when
+// the login level is too low, without body and attachments, so the portal
+// can ask for a stronger login — and does not mark it read.
+func (s *Service) Preview(ctx context.Context, p *hub.Principal, id string) (*Message, error) {
+	m, err := s.findCitizenMessage(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
 	if !hub.ACRAtLeast(p.ACR, m.AssuranceLevel) {
-		return nil, &hub.Error{Code: hub.EFORBIDDEN, Kind: "assurance_level_too_low",
-			Message: "This message needs a login with assurance level " + m.AssuranceLevel + "."}
+		m.Body, m.Attachments = "", nil
 	}
 	return m, nil
 }
 
-// Reply stores the citizen's answer to a message that allows replies and
-// records it on the case timeline; the sender reads it with Get.
-func (s *Service) Reply(ctx context.Context, p *hub.Principal, id, body string) (*Message, error) {
+// Replies returns the citizen's replies to one of their messages, oldest
+// first, with their attachments' descriptions.
+func (s *Service) Replies(ctx context.Context, p *hub.Principal, id string) ([]*Message, error) {
+	m, err := s.citizenMessage(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Message, 0, len(m.Replies))
+	for _, rid := range m.Replies {
+		r, err := s.findMessage(ctx, `tenant_id = $1 AND citizen_id = $2 AND id = $3 AND direction = 'from_citizen'`,
+			m.TenantID, m.CitizenID, rid)
+		if hub.IsCode(err, hub.ENOTFOUND) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Attachment returns attachment n (from 0) of a message to the citizen,
+// with its bytes, or of one of the citizen's own replies. Messages to the
+// citizen need the login level they were sent with.
+func (s *Service) Attachment(ctx context.Context, p *hub.Principal, id string, n int) (*Attachment, error) {
+	citizen, err := citizenOf(p)
+	if err != nil {
+		return nil, err
+	}
+	if !hub.ValidID(id) || n < 0 {
+		return nil, errNotFound
+	}
+	m, err := s.findMessage(ctx, `tenant_id = $1 AND citizen_id = $2 AND id = $3 AND (direction = 'from_citizen' OR status <> 'pending')`,
+		p.TenantID, citizen, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Direction == ToCitizen && !hub.ACRAtLeast(p.ACR, m.AssuranceLevel) {
+		return nil, levelTooLow(m.AssuranceLevel)
+	}
+	if n >= len(m.Attachments) {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "attachment_not_found", Message: "No such attachment."}
+	}
+	a := m.Attachments[n]
+	if a.Content, err = s.blob(ctx, m.TenantID, a.SHA256); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Reply stores the citizen's answer to a message that allows replies, with
+// optional attachments (checked like a sender's), and records it on the
+// case timeline; the sender reads it with Get.
+func (s *Service) Reply(ctx context.Context, p *hub.Principal, id, body string, atts ...AttachmentData) (*Message, error) {
 	orig, err := s.citizenMessage(ctx, p, id)
 	if err != nil {
 		return nil, err
@@ -116,13 +192,25 @@ func (s *Service) Reply(ctx context.Context, p *hub.Principal, id, body string) 
 	if err := checkText("body", body, 1, MaxBody, true); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(id + "\x00" + body))
+	if len(atts) > s.cfg.MaxAttachments {
+		return nil, &hub.Error{Code: hub.EINVALID, Kind: "too_many_attachments", Field: "attachments",
+			Message: fmt.Sprintf("A message has at most %d attachments.", s.cfg.MaxAttachments)}
+	}
+	h := sha256.New()
+	h.Write([]byte(id + "\x00" + body))
+	for i := range atts {
+		if err := s.checkAttachment(i, &atts[i]); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(atts[i].Content)
+		h.Write([]byte("\x00" + atts[i].Filename + "\x00" + hex.EncodeToString(sum[:])))
+	}
 	r := &Message{ID: hub.NewID(), TenantID: orig.TenantID, ClientID: orig.ClientID, CitizenID: orig.CitizenID,
 		PostboxRef: orig.PostboxRef, CaseID: orig.CaseID, Direction: FromCitizen, InReplyTo: orig.ID, Sender: "citizen",
 		Title: truncateRunes("Re: "+orig.Title, MaxTitle), Body: body, BodyFormat: FormatText, AssuranceLevel: hub.ACRNormal,
 		Channel: orig.Channel, Status: StatusDelivered}
 	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := s.insertMessage(ctx, tx, r, nil, "", hex.EncodeToString(sum[:])); err != nil {
+		if err := s.insertMessage(ctx, tx, r, atts, "", hex.EncodeToString(h.Sum(nil))); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET status = 'replied', replied_at = $2,
@@ -155,4 +243,20 @@ func (s *Service) LinkExternal(ctx context.Context, tenantID, citizenID, mailbox
 		return fmt.Errorf("link external postbox: %w", err)
 	}
 	return nil
+}
+
+// Encrypt seals content for storage at rest the way attachments are: a
+// fresh data key (AES-256-GCM) wrapped with the active key-encryption key,
+// whose id it returns. aad binds the ciphertext to its row; pass the same
+// to Decrypt. The portal's document safe uses it with a keyring of its own.
+func (k Keyring) Encrypt(content, aad []byte) (ciphertext, wrapped []byte, keyID string, err error) {
+	if err := k.Validate(); err != nil {
+		return nil, nil, "", err
+	}
+	return k.encrypt(content, aad)
+}
+
+// Decrypt opens what Encrypt sealed.
+func (k Keyring) Decrypt(ciphertext, wrapped []byte, keyID string, aad []byte) ([]byte, error) {
+	return k.decrypt(ciphertext, wrapped, keyID, aad)
 }
