@@ -88,11 +88,7 @@ type param struct{ Name, Value string }
 func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, c *Client, l *login) {
 	var scopes []string
 	for _, s := range ar.GetRequestedScopes() {
-		if t, ok := scopeText[s]; ok {
-			scopes = append(scopes, t)
-		} else {
-			scopes = append(scopes, s)
-		}
+		scopes = append(scopes, ScopeText(s))
 	}
 	var params []param
 	keys := make([]string, 0, len(r.URL.Query()))
@@ -105,10 +101,10 @@ func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar fosi
 			params = append(params, param{k, v})
 		}
 	}
-	p.pages.render(w, http.StatusOK, "consent.html", map[string]any{
+	p.pages.render(w, r, http.StatusOK, "consent.html", map[string]any{
 		"Title": "Zugriff erlauben?", "Client": c.Name, "Scopes": scopes, "User": l.Name,
 		"ACR": acrText[l.ACR], "CSRF": p.csrfToken(w, r), "Params": params,
-	})
+	}, origin(ar.GetRedirectURI().String()))
 }
 
 // returnTarget accepts only a path back to the authorization endpoint, so
@@ -130,7 +126,7 @@ func (p *Provider) returnTarget(r *http.Request, raw string) (string, *Client, b
 }
 
 func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request, status int, ret, email, msg string) {
-	p.pages.render(w, status, "login.html", map[string]any{
+	p.pages.render(w, r, status, "login.html", map[string]any{
 		"Title": "Anmeldung", "Return": ret, "Email": email, "Error": msg, "DevLogin": p.cfg.DevLogin, "CSRF": p.csrfToken(w, r),
 	})
 }
@@ -139,7 +135,7 @@ func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request, status int,
 func (p *Provider) loginForm(w http.ResponseWriter, r *http.Request) {
 	ret, _, ok := p.returnTarget(r, r.URL.Query().Get("return"))
 	if !ok {
-		p.pages.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Ungültige Anfrage"})
+		p.pages.render(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Ungültige Anfrage"})
 		return
 	}
 	msg := ""
@@ -157,7 +153,7 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		ret, c, ok := p.returnTarget(r, r.PostFormValue("return"))
 		if !ok || !p.csrfValid(r) {
-			p.pages.render(w, http.StatusBadRequest, "error.html", map[string]any{"Title": "Die Anfrage ist abgelaufen oder ungültig"})
+			p.pages.render(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Die Anfrage ist abgelaufen oder ungültig"})
 			return
 		}
 		if res, err := p.cache.Allow(ctx, "oauth:login:ip:"+clientIP(r), p.cfg.LoginLimitPerIP); err != nil || !res.Allowed {

@@ -10,44 +10,138 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/amthub/amthub/hub"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/fallback.css
 var templateFS embed.FS
 
-// pages renders the login and consent pages.
-type pages struct{ t *template.Template }
+// Layout puts the login, consent and error pages into the frame of the site
+// the authorization server is part of (the portal: its header, styles,
+// footer and language), so that citizens see one site. content is the
+// page's main content, already escaped. The frame may load scripts, styles
+// and images from the same origin only, and must have no inline script or
+// style: the pages are served with a strict Content-Security-Policy.
+type Layout interface {
+	Frame(w io.Writer, r *http.Request, title string, content template.HTML) error
+}
+
+// SiteLogin is a citizen's login to the site around the authorization
+// server (the portal), as a SiteLogins reports it.
+type SiteLogin struct {
+	TenantID  string
+	CitizenID string
+	Name      string
+	ACR       string // assurance level of the login; "" is normal (password)
+	AuthTime  time.Time
+}
+
+// SiteLogins lets the authorization server recognise a citizen who is
+// already logged in to the site on the same host (the portal's session),
+// so the citizen is not asked for the password again. The login counts
+// with the assurance level the site reports (normal if none).
+type SiteLogins interface {
+	// SiteLogin returns the citizen logged in with r, or nil.
+	SiteLogin(r *http.Request) *SiteLogin
+}
+
+// pages renders the login, consent and error pages: their content with
+// oauth's own templates, in the site's Layout if one is set, else in a
+// minimal frame of our own.
+type pages struct {
+	t        *template.Template
+	css      template.CSS // of the own frame, allowed by its hash
+	cssHash  string
+	layout   atomic.Pointer[Layout]
+	sessions atomic.Pointer[SiteLogins]
+}
 
 func newPages() (*pages, error) {
 	t, err := template.ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse oauth templates: %w", err)
 	}
-	return &pages{t: t}, nil
+	css, err := templateFS.ReadFile("templates/fallback.css")
+	if err != nil {
+		return nil, fmt.Errorf("read oauth styles: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	return &pages{t: t, css: template.CSS(css), cssHash: "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"}, nil
 }
 
-func (pg *pages) render(w http.ResponseWriter, status int, name string, data map[string]any) {
-	var buf bytes.Buffer
-	if err := pg.t.ExecuteTemplate(&buf, name, data); err != nil {
+// UseLayout shows the login, consent and error pages in l (the portal's
+// frame). Call it before serving; nil restores the own frame.
+func (p *Provider) UseLayout(l Layout) {
+	if l == nil {
+		p.pages.layout.Store(nil)
+		return
+	}
+	p.pages.layout.Store(&l)
+}
+
+// TrustSiteLogins makes the authorization endpoint accept a citizen's
+// login to the site (the portal) as if made on its own login page.
+func (p *Provider) TrustSiteLogins(s SiteLogins) {
+	if s == nil {
+		p.pages.sessions.Store(nil)
+		return
+	}
+	p.pages.sessions.Store(&s)
+}
+
+// render writes page name with data. formTargets are origins, besides our
+// own, that a form of the page may end up at through redirects (the
+// client's redirect URI after consent): browsers apply form-action to the
+// redirects of a form submission too.
+func (pg *pages) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any, formTargets ...string) {
+	title, _ := data["Title"].(string)
+	var content, doc bytes.Buffer
+	err := pg.t.ExecuteTemplate(&content, name, data)
+	csp := "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+	if l := pg.layout.Load(); err == nil && l != nil {
+		err = (*l).Frame(&doc, r, title, template.HTML(content.String())) // escaped by its own template
+	} else if err == nil {
+		csp = "default-src 'none'; style-src " + pg.cssHash + "; "
+		err = pg.t.ExecuteTemplate(&doc, "frame", map[string]any{"Title": title, "CSS": pg.css, "Content": template.HTML(content.String())})
+	}
+	if err != nil {
 		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
 		return
+	}
+	csp += "form-action 'self'"
+	for _, o := range formTargets {
+		csp += " " + o
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", csp+"; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(doc.Bytes())
 }
 
-// scopeText names scopes in German on the consent page.
+// origin returns the scheme and host of an absolute URL, for
+// Content-Security-Policy source lists; "" for anything else.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, " ;,'") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// scopeText names scopes in German, for the consent page and the citizen's
+// list of granted consents.
 var scopeText = map[string]string{
 	"openid":                  "Ihre Kennung im Servicekonto",
 	hub.ScopeProfileRead:      "Ihre Stammdaten (Name, Anschrift) lesen",
@@ -57,6 +151,16 @@ var scopeText = map[string]string{
 	hub.ScopeMailboxSend:      "Nachrichten an Ihr Postfach senden",
 	hub.ScopePaymentsWrite:    "Zahlungen für Ihre Anträge anlegen",
 	hub.ScopeRoutesRead:       "zuständige Stellen ermitteln",
+	hub.ScopeRegistersQuery:   "Auskünfte aus Registern einholen",
+}
+
+// ScopeText names a scope in German for citizens ("Ihre Stammdaten (Name,
+// Anschrift) lesen"); an unknown scope comes back as it is.
+func ScopeText(scope string) string {
+	if t, ok := scopeText[scope]; ok {
+		return t
+	}
+	return scope
 }
 
 var acrText = map[string]string{
@@ -101,8 +205,29 @@ func (p *Provider) setLogin(w http.ResponseWriter, l login) {
 	p.setCookie(w, "amthub_login", v+"."+base64.RawURLEncoding.EncodeToString(p.mac("login", v)), p.cfg.LoginLifespan)
 }
 
-// loginFrom returns the citizen logged in with r, or nil.
+// loginFrom returns the citizen logged in with r: by the login cookie of
+// our own login page, else by the site's login (the portal's), else nil.
 func (p *Provider) loginFrom(r *http.Request) *login {
+	if l := p.cookieLogin(r); l != nil {
+		return l
+	}
+	s := p.pages.sessions.Load()
+	if s == nil {
+		return nil
+	}
+	sl := (*s).SiteLogin(r)
+	if sl == nil || sl.TenantID == "" || sl.CitizenID == "" {
+		return nil
+	}
+	acr := sl.ACR
+	if _, known := acrText[acr]; !known {
+		acr = hub.ACRNormal
+	}
+	return &login{Subject: sl.CitizenID, Tenant: sl.TenantID, Name: sl.Name, ACR: acr, AuthTime: sl.AuthTime.UTC()}
+}
+
+// cookieLogin returns the citizen of the login cookie, or nil.
+func (p *Provider) cookieLogin(r *http.Request) *login {
 	ck, err := r.Cookie(p.cookieName("amthub_login"))
 	if err != nil {
 		return nil
