@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,6 +45,18 @@ type Config struct {
 	// (AMTHUB_POSTBOX_URL). Empty: not connected.
 	EPayBLURL, EPayBLOriginator, EPayBLEndpoint string
 	RegisterURL, PostboxURL                     string
+	// RegisterURLs (AMTHUB_REGISTER_POPULATION_URL, _TRADE_URL) reach one
+	// register each, over HTTP (http(s)://) or AMQP request/reply
+	// (amqp(s)://…?queue=NAME), overriding RegisterURL, which may be
+	// either too. RegisterTimeout (AMTHUB_REGISTER_TIMEOUT) bounds a query.
+	RegisterURLs    map[string]string
+	RegisterTimeout time.Duration
+	// PostboxReadChecks (AMTHUB_POSTBOX_READ_CHECKS) is when the hub asks
+	// the external postbox whether a delivered message was read, counted
+	// from its delivery; the last interval repeats until it was read or
+	// PostboxReadCutoff (AMTHUB_POSTBOX_READ_CUTOFF) has passed.
+	PostboxReadChecks []time.Duration
+	PostboxReadCutoff time.Duration
 	// PprofAddr (AMTHUB_PPROF_ADDR) serves Go's profiler there; empty: off.
 	PprofAddr string
 	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
@@ -78,8 +91,13 @@ var Variables = []Variable{
 	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; never the public port"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal this hub serves at /"},
 	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
-	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "base URL of the register gateway (population and trade register)"},
+	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "both registers: http(s) base URL of a register gateway, or amqp(s) broker URL for request/reply on queues register.population and register.trade"},
+	{"AMTHUB_REGISTER_POPULATION_URL", "AMTHUB_REGISTER_URL", "the population register alone: http(s) base URL, or amqp(s)://…?queue=NAME (default queue register.population)"},
+	{"AMTHUB_REGISTER_TRADE_URL", "AMTHUB_REGISTER_URL", "the trade register alone: http(s) base URL, or amqp(s)://…?queue=NAME (default queue register.trade)"},
+	{"AMTHUB_REGISTER_TIMEOUT", "3s", "how long a register query waits for the answer (then 503 register_timeout)"},
 	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "base URL of an external postbox (BundID-style); own mailbox always on"},
+	{"AMTHUB_POSTBOX_READ_CHECKS", "1m,5m,15m,1h,6h,24h (dev: 5s,15s,1m)", "when the external postbox is asked whether a delivered message was read, comma-separated"},
+	{"AMTHUB_POSTBOX_READ_CUTOFF", "720h", "after this age a delivered message is no longer checked for reading"},
 	{"AMTHUB_SUBMISSION_TTL", "24h", "how long a submission may stay incomplete before it expires"},
 	{"AMTHUB_RECEIPT_TIMEOUT", "10m", "how long a forwarded submission waits for accept/reject before redelivery"},
 }
@@ -118,7 +136,7 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	for _, u := range []struct {
 		name string
 		to   *string
-	}{{"AMTHUB_EPAYBL_URL", &c.EPayBLURL}, {"AMTHUB_REGISTER_URL", &c.RegisterURL}, {"AMTHUB_POSTBOX_URL", &c.PostboxURL}} {
+	}{{"AMTHUB_EPAYBL_URL", &c.EPayBLURL}, {"AMTHUB_POSTBOX_URL", &c.PostboxURL}} {
 		if v := getenv(u.name); v != "" {
 			if parsed, err := url.Parse(v); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
 				return c, &configError{u.name, "want an absolute http(s) URL"}
@@ -126,17 +144,26 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 			*u.to = strings.TrimSuffix(v, "/")
 		}
 	}
+	if err := c.loadRegisters(getenv); err != nil {
+		return c, err
+	}
 	if dev {
 		c.PaymentChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute}
+		c.PostboxReadChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute}
 	}
-	if v := getenv("AMTHUB_PAYMENT_CHECKS"); v != "" {
-		c.PaymentChecks = nil
-		for _, part := range strings.Split(v, ",") {
-			d, err := time.ParseDuration(strings.TrimSpace(part))
-			if err != nil || d <= 0 {
-				return c, &configError{"AMTHUB_PAYMENT_CHECKS", "want comma-separated positive durations, e.g. 1m,5m,30m"}
+	for _, d := range []struct {
+		name string
+		to   *[]time.Duration
+	}{{"AMTHUB_PAYMENT_CHECKS", &c.PaymentChecks}, {"AMTHUB_POSTBOX_READ_CHECKS", &c.PostboxReadChecks}} {
+		if v := getenv(d.name); v != "" {
+			*d.to = nil
+			for _, part := range strings.Split(v, ",") {
+				dur, err := time.ParseDuration(strings.TrimSpace(part))
+				if err != nil || dur <= 0 {
+					return c, &configError{d.name, "want comma-separated positive durations, e.g. 1m,5m,30m"}
+				}
+				*d.to = append(*d.to, dur)
 			}
-			c.PaymentChecks = append(c.PaymentChecks, d)
 		}
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
@@ -150,7 +177,8 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	for _, d := range []struct {
 		name string
 		to   *time.Duration
-	}{{"AMTHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout}, {"AMTHUB_SUBMISSION_TTL", &c.SubmissionTTL}, {"AMTHUB_RECEIPT_TIMEOUT", &c.ReceiptTimeout}} {
+	}{{"AMTHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout}, {"AMTHUB_SUBMISSION_TTL", &c.SubmissionTTL}, {"AMTHUB_RECEIPT_TIMEOUT", &c.ReceiptTimeout},
+		{"AMTHUB_REGISTER_TIMEOUT", &c.RegisterTimeout}, {"AMTHUB_POSTBOX_READ_CUTOFF", &c.PostboxReadCutoff}} {
 		if v := getenv(d.name); v != "" {
 			dur, err := time.ParseDuration(v)
 			if err != nil || dur <= 0 {
@@ -178,6 +206,32 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	}
 	c.KeyEncryptionKey = kek
 	return c, nil
+}
+
+// loadRegisters reads where the registers are: AMTHUB_REGISTER_URL for
+// both, AMTHUB_REGISTER_<NAME>_URL for one; http(s) or amqp(s) each.
+func (c *Config) loadRegisters(getenv func(string) string) error {
+	c.RegisterURLs = map[string]string{}
+	for _, v := range []struct{ name, register string }{{"AMTHUB_REGISTER_URL", ""},
+		{"AMTHUB_REGISTER_POPULATION_URL", "population"}, {"AMTHUB_REGISTER_TRADE_URL", "trade"}} {
+		raw := getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || !slices.Contains([]string{"http", "https", "amqp", "amqps"}, u.Scheme) {
+			return &configError{v.name, "want an absolute http(s) URL or an amqp(s) broker URL"} // never the value: it may hold a password
+		}
+		if u.Scheme == "http" || u.Scheme == "https" {
+			raw = strings.TrimSuffix(raw, "/")
+		}
+		if v.register == "" {
+			c.RegisterURL = raw
+		} else {
+			c.RegisterURLs[v.register] = raw
+		}
+	}
+	return nil
 }
 
 func (c *Config) loadLogging(getenv func(string) string) error {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/amthub/amthub/connectors/epaybl"
@@ -25,9 +27,11 @@ import (
 
 // mountConnectors wires payments (ePayBL), register queries and the
 // mailbox. Outside systems come from AMTHUB_EPAYBL_URL, AMTHUB_REGISTER_URL
-// and AMTHUB_POSTBOX_URL; with simulators (always in dev) each one not
-// configured is simulated on a loopback port of this process. A system
-// neither configured nor simulated leaves its endpoints answering 501.
+// (or AMTHUB_REGISTER_<NAME>_URL) and AMTHUB_POSTBOX_URL; with simulators
+// (always in dev) each one not configured is simulated on a loopback port
+// of this process (and, in serve, the trade register over AMQP on the
+// hub's broker). A system neither configured nor simulated leaves its
+// endpoints answering 501.
 func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pipeline.ReplyConsumer, kek []byte) error {
 	c := &a.Config
 	sims := c.Dev || c.Simulators
@@ -38,12 +42,8 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		}
 		c.EPayBLURL, a.SimulatorURLs["epaybl"] = url, url
 	}
-	if c.RegisterURL == "" && sims {
-		url, err := a.startSimulator(func(string) (http.Handler, error) { return registersim.New(registersim.Config{}) })
-		if err != nil {
-			return fmt.Errorf("register simulator: %w", err)
-		}
-		c.RegisterURL, a.SimulatorURLs["registers"] = url, url
+	if err := a.simulateRegisters(sims); err != nil {
+		return err
 	}
 	if c.PostboxURL == "" && sims {
 		url, err := a.startSimulator(func(string) (http.Handler, error) {
@@ -69,22 +69,11 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		api.WithPayments(pay)
 		a.workers = append(a.workers, pay.Run)
 	}
-	if c.RegisterURL != "" {
-		conns := map[string]registers.Register{}
-		for _, name := range []string{registers.Population, registers.Trade} {
-			r, err := register.NewClient(register.Config{Register: name, BaseURL: c.RegisterURL}, nil)
-			if err != nil {
-				return &configError{"AMTHUB_REGISTER_URL", err.Error()}
-			}
-			conns[name] = r
-		}
-		regs, err := registers.NewService(a.DB, registers.Config{Registers: conns, AuditKey: derive(kek, "amthub register audit v1")})
-		if err != nil {
-			return fmt.Errorf("registers: %w", err)
-		}
-		api.WithRegisters(regs)
+	if err := a.connectRegisters(api, kek); err != nil {
+		return err
 	}
-	mcfg := mailbox.Config{Keys: mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub mailbox v1")}}}
+	mcfg := mailbox.Config{Keys: mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub mailbox v1")}},
+		ReadChecks: c.PostboxReadChecks, ReadCutoff: c.PostboxReadCutoff}
 	if c.PostboxURL != "" {
 		ext, err := postfach.NewClient(postfach.Config{BaseURL: c.PostboxURL}, nil)
 		if err != nil {
@@ -102,7 +91,117 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		_, err := mb.DeliverFromFachverfahren(ctx, mailbox.FromFachverfahren{MessageID: msgID, DestinationID: destID, CaseID: caseID, Reply: m})
 		return err
 	})
-	a.workers = append(a.workers, mb.Run)
+	a.workers = append(a.workers, mb.Run, mb.RunReceipts) // deliveries to, and read receipts from, the external postbox
+	return nil
+}
+
+// registerNames are the registers the hub can connect.
+var registerNames = []string{registers.Population, registers.Trade}
+
+// registerURL returns where a register is configured, and the variable
+// that says so.
+func (c *Config) registerURL(name string) (url, variable string) {
+	if u := c.RegisterURLs[name]; u != "" {
+		return u, "AMTHUB_REGISTER_" + strings.ToUpper(name) + "_URL"
+	}
+	return c.RegisterURL, "AMTHUB_REGISTER_URL"
+}
+
+// simulateRegisters serves the registers not configured from one
+// simulator: over HTTP on a loopback port and, in serve (which has a
+// broker), the trade register over AMQP request/reply on a queue of this
+// process, so that both transports run.
+func (a *App) simulateRegisters(sims bool) error {
+	c := &a.Config
+	var missing []string
+	for _, name := range registerNames {
+		if u, _ := c.registerURL(name); u == "" {
+			missing = append(missing, name)
+		}
+	}
+	if !sims || len(missing) == 0 {
+		return nil
+	}
+	rs, err := registersim.New(registersim.Config{})
+	if err != nil {
+		return fmt.Errorf("register simulator: %w", err)
+	}
+	httpURL, err := a.startSimulator(func(string) (http.Handler, error) { return rs, nil })
+	if err != nil {
+		return fmt.Errorf("register simulator: %w", err)
+	}
+	a.SimulatorURLs["registers"] = httpURL
+	if c.RegisterURLs == nil {
+		c.RegisterURLs = map[string]string{}
+	}
+	for _, name := range missing {
+		c.RegisterURLs[name] = httpURL
+		if name != registers.Trade || c.Dev || c.AMQPURL == "" {
+			continue
+		}
+		queue := register.DefaultQueue(name) + ".sim-" + hub.NewID()
+		srv, err := rs.ListenAMQP(c.AMQPURL, queue)
+		if err != nil {
+			return fmt.Errorf("register simulator over AMQP: %w", err)
+		}
+		a.closers = append(a.closers, srv.Close)
+		u, err := url.Parse(c.AMQPURL)
+		if err != nil {
+			return &configError{"AMTHUB_AMQP_URL", "not a valid URL"}
+		}
+		q := u.Query()
+		q.Set(register.QueueParam, queue)
+		u.RawQuery = q.Encode()
+		c.RegisterURLs[name] = u.String()
+		a.SimulatorURLs["registers-amqp"] = "amqp queue " + queue // never the broker URL: it holds a password
+	}
+	return nil
+}
+
+// connectRegisters connects each configured register over HTTP or AMQP
+// (one connection per broker, shared) and mounts the query endpoint.
+func (a *App) connectRegisters(api *openapi.API, kek []byte) error {
+	c := &a.Config
+	conns := map[string]registers.Register{}
+	rpcs := map[string]*register.RPC{}
+	for _, name := range registerNames {
+		raw, variable := c.registerURL(name)
+		if raw == "" {
+			continue
+		}
+		if !strings.HasPrefix(raw, "amqp") {
+			r, err := register.NewClient(register.Config{Register: name, BaseURL: raw}, nil)
+			if err != nil {
+				return &configError{variable, err.Error()}
+			}
+			conns[name] = r
+			continue
+		}
+		broker, queue, err := register.SplitAMQPURL(raw, name)
+		if err != nil {
+			return &configError{variable, err.Error()}
+		}
+		rpc := rpcs[broker]
+		if rpc == nil {
+			if rpc, err = register.NewRPC(register.RPCConfig{URL: broker, Logger: a.Logger.With("component", "registers")}); err != nil {
+				return &configError{variable, err.Error()}
+			}
+			rpcs[broker] = rpc
+			a.closers = append(a.closers, rpc.Close)
+		}
+		if conns[name], err = register.NewAMQPClient(register.Config{Register: name, Queue: queue}, rpc); err != nil {
+			return &configError{variable, err.Error()}
+		}
+	}
+	if len(conns) == 0 {
+		return nil
+	}
+	regs, err := registers.NewService(a.DB, registers.Config{Registers: conns, AuditKey: derive(kek, "amthub register audit v1"),
+		Timeout: c.RegisterTimeout})
+	if err != nil {
+		return fmt.Errorf("registers: %w", err)
+	}
+	api.WithRegisters(regs)
 	return nil
 }
 

@@ -1,7 +1,8 @@
 // Package postfach connects the hub's mailbox to external postboxes: an
 // adapter in the style of the BundID postbox API (messages with
 // mailboxUuid, sender, title, content, service, storkQaaLevel, reference,
-// replyAddress and attachments) that implements mailbox.ExternalPostbox.
+// replyAddress and attachments) that implements mailbox.ExternalPostbox,
+// and tells whether a delivered message was read (mailbox.ReadReceipts).
 // The simulator in package sim speaks the same protocol.
 package postfach
 
@@ -21,8 +22,25 @@ import (
 	"github.com/amthub/amthub/hub/mailbox"
 )
 
-// MessagesPath is where messages are posted.
-const MessagesPath = "/api/v1/messages"
+// MessagesPath is where messages are posted; MessagesPath + "/{id}" +
+// StatusSuffix is a delivered message's status.
+const (
+	MessagesPath = "/api/v1/messages"
+	StatusSuffix = "/status"
+)
+
+// Message states the postbox reports.
+const (
+	StatusDelivered = "DELIVERED" // in the postbox, not opened yet
+	StatusRead      = "READ"      // the citizen opened it
+)
+
+// MessageStatus is the postbox's view of a delivered message.
+type MessageStatus struct {
+	MessageID string     `json:"messageId"`
+	Status    string     `json:"status"`
+	ReadAt    *time.Time `json:"readAt,omitempty"`
+}
 
 // Message is a postbox message on the wire.
 type Message struct {
@@ -88,7 +106,10 @@ type Client struct {
 	http *http.Client
 }
 
-var _ mailbox.ExternalPostbox = (*Client)(nil)
+var (
+	_ mailbox.ExternalPostbox = (*Client)(nil)
+	_ mailbox.ReadReceipts    = (*Client)(nil)
+)
 
 // NewClient returns the adapter; httpClient may be nil.
 func NewClient(cfg Config, httpClient *http.Client) (*Client, error) {
@@ -157,6 +178,52 @@ func (c *Client) Deliver(ctx context.Context, m mailbox.ExternalMessage) (string
 		return "", unavailable(fmt.Errorf("no message id in the answer: %v", err))
 	}
 	return out.MessageID, nil
+}
+
+// ReadStatus implements mailbox.ReadReceipts: it asks the postbox for the
+// status of a message it delivered. A message the postbox does not know
+// (any more) is an EUNPROCESSABLE error: asking again will not help.
+func (c *Client) ReadStatus(ctx context.Context, externalID string) (mailbox.ReadStatus, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		c.cfg.BaseURL+MessagesPath+"/"+url.PathEscape(externalID)+StatusSuffix, nil)
+	if err != nil {
+		return mailbox.ReadStatus{}, fmt.Errorf("postfach: build request: %w", err)
+	}
+	if c.cfg.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return mailbox.ReadStatus{}, unavailable(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case err != nil:
+		return mailbox.ReadStatus{}, unavailable(err)
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		return mailbox.ReadStatus{}, unavailable(fmt.Errorf("status %d", resp.StatusCode))
+	case resp.StatusCode >= 400:
+		return mailbox.ReadStatus{}, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "postbox_refused",
+			Message: "The external postbox does not know the message.", Err: fmt.Errorf("status %d", resp.StatusCode)}
+	}
+	var st MessageStatus
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return mailbox.ReadStatus{}, unavailable(fmt.Errorf("decode status: %w", err))
+	}
+	switch st.Status {
+	case StatusRead:
+		out := mailbox.ReadStatus{Read: true}
+		if st.ReadAt != nil {
+			out.ReadAt = st.ReadAt.UTC()
+		}
+		return out, nil
+	case StatusDelivered:
+		return mailbox.ReadStatus{}, nil
+	}
+	return mailbox.ReadStatus{}, unavailable(fmt.Errorf("unknown message status %q", st.Status))
 }
 
 func unavailable(err error) error {

@@ -138,9 +138,14 @@ func (s *Service) recordDelivery(ctx context.Context, m *Message, extID string, 
 	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		now := s.db.Now()
 		if cause == nil {
+			// From now on next_attempt_at schedules the read checks.
+			var check any
+			if s.cfg.Receipts != nil {
+				check = now.Add(s.cfg.ReadChecks[0])
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET status = 'delivered', external_id = $2, delivered_at = $3,
-				next_attempt_at = NULL, last_error = NULL, attempts = attempts + 1 WHERE id = $1 AND status = 'pending'`,
-				m.ID, extID, now); err != nil {
+				next_attempt_at = $4, last_error = NULL, attempts = attempts + 1 WHERE id = $1 AND status = 'pending'`,
+				m.ID, extID, now, check); err != nil {
 				return fmt.Errorf("mark delivered: %w", err)
 			}
 			return s.record(ctx, tx, m, EventDelivered, "hub", nil)

@@ -39,6 +39,17 @@ type Config struct {
 	// MaxAttempts is how often an external delivery is tried before the
 	// message is marked failed. Default 20.
 	MaxAttempts int
+	// Receipts tells whether a message delivered to an external postbox
+	// was read. Default: External, if it implements ReadReceipts; nil
+	// turns read checks off.
+	Receipts ReadReceipts
+	// ReadChecks are the pauses between read checks of a delivered
+	// external message, from its delivery; the last one repeats. Default
+	// DefaultReadChecks.
+	ReadChecks []time.Duration
+	// ReadCutoff is how long after delivery a message is still checked.
+	// Default 30 days.
+	ReadCutoff time.Duration
 }
 
 // Validate reports whether the configuration can work.
@@ -46,8 +57,13 @@ func (c Config) Validate() error {
 	if err := c.Keys.Validate(); err != nil {
 		return err
 	}
-	if c.MaxAttachmentSize < 0 || c.MaxAttachments < 0 || c.RetryBackoff < 0 || c.MaxAttempts < 0 {
+	if c.MaxAttachmentSize < 0 || c.MaxAttachments < 0 || c.RetryBackoff < 0 || c.MaxAttempts < 0 || c.ReadCutoff < 0 {
 		return errors.New("mailbox config: limits must not be negative")
+	}
+	for _, d := range c.ReadChecks {
+		if d <= 0 {
+			return errors.New("mailbox config: read checks must be positive")
+		}
 	}
 	return nil
 }
@@ -79,6 +95,15 @@ func NewService(db *sqlstore.DB, timeline *sqlstore.SubmissionStore, logger *slo
 	}
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = 20
+	}
+	if r, ok := cfg.External.(ReadReceipts); ok && cfg.Receipts == nil {
+		cfg.Receipts = r
+	}
+	if len(cfg.ReadChecks) == 0 {
+		cfg.ReadChecks = DefaultReadChecks
+	}
+	if cfg.ReadCutoff == 0 {
+		cfg.ReadCutoff = 30 * 24 * time.Hour
 	}
 	if logger == nil {
 		logger = slog.Default()

@@ -1,7 +1,17 @@
 // Package sim is a simulated external postbox in the style of the BundID
 // postbox API: it takes messages for known mailboxes, keeps them in
-// memory, recognises repeated deliveries by their Idempotency-Key, and can
-// be made slow or unavailable. It runs in `amthub dev` and in tests.
+// memory, recognises repeated deliveries by their Idempotency-Key, reports
+// whether a message was read, and can be made slow or unavailable. It runs
+// in `amthub dev` and in tests.
+//
+// Endpoints:
+//
+//	POST /api/v1/messages                       deliver a message (Idempotency-Key)
+//	GET  /api/v1/messages/{id}/status           DELIVERED or READ (with readAt)
+//	POST /api/v1/messages/{id}/read             the citizen opens it (for tests and demos)
+//	GET  /api/v1/mailboxes/{uuid}/messages      a mailbox's messages
+//
+// With a Token configured, every endpoint needs it as a bearer token.
 package sim
 
 import (
@@ -31,6 +41,7 @@ type Config struct {
 type Stored struct {
 	ID         string
 	ReceivedAt time.Time
+	ReadAt     *time.Time // set once the citizen opened it
 	postfach.Message
 }
 
@@ -52,6 +63,8 @@ func New(cfg Config) *Sim {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST "+postfach.MessagesPath, s.post)
 	s.mux.HandleFunc("GET /api/v1/mailboxes/{uuid}/messages", s.list)
+	s.mux.HandleFunc("GET "+postfach.MessagesPath+"/{id}"+postfach.StatusSuffix, s.status)
+	s.mux.HandleFunc("POST "+postfach.MessagesPath+"/{id}/read", s.read)
 	return s
 }
 
@@ -77,6 +90,85 @@ func (s *Sim) Messages(uuid string) []Stored {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.messages[uuid])
+}
+
+// MarkRead records that the citizen opened message id, as if in the
+// postbox's own web front; false if there is no such message. Opening it
+// again keeps the first time.
+func (s *Sim) MarkRead(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for uuid, msgs := range s.messages {
+		for i := range msgs {
+			if msgs[i].ID == id {
+				if msgs[i].ReadAt == nil {
+					now := time.Now().UTC()
+					s.messages[uuid][i].ReadAt = &now
+				}
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// find returns a copy of message id.
+func (s *Sim) find(id string) (Stored, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, msgs := range s.messages {
+		for _, m := range msgs {
+			if m.ID == id {
+				return m, true
+			}
+		}
+	}
+	return Stored{}, false
+}
+
+// authorized checks the token and whether the postbox is up, and answers
+// the refusal itself.
+func (s *Sim) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Token != "" && r.Header.Get("Authorization") != "Bearer "+s.cfg.Token {
+		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+		return false
+	}
+	s.mu.Lock()
+	down := s.down
+	s.mu.Unlock()
+	if down {
+		http.Error(w, `{"error":"unavailable"}`, http.StatusServiceUnavailable)
+		return false
+	}
+	return true
+}
+
+func (s *Sim) status(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	m, ok := s.find(r.PathValue("id"))
+	if !ok {
+		http.Error(w, `{"error":"unknown message"}`, http.StatusNotFound)
+		return
+	}
+	st := postfach.MessageStatus{MessageID: m.ID, Status: postfach.StatusDelivered}
+	if m.ReadAt != nil {
+		st.Status, st.ReadAt = postfach.StatusRead, m.ReadAt
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(st)
+}
+
+func (s *Sim) read(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
+		return
+	}
+	if !s.MarkRead(r.PathValue("id")) {
+		http.Error(w, `{"error":"unknown message"}`, http.StatusNotFound)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Sim) post(w http.ResponseWriter, r *http.Request) {
@@ -127,8 +219,7 @@ func valid(m *postfach.Message) bool {
 }
 
 func (s *Sim) list(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Token != "" && r.Header.Get("Authorization") != "Bearer "+s.cfg.Token {
-		http.Error(w, `{"error":"unauthorized"}`, http.StatusUnauthorized)
+	if !s.authorized(w, r) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
