@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -67,7 +68,7 @@ func newBoxEnv(t *testing.T, db *sqlstore.DB, docs portal.DocumentConfig) *boxEn
 // normal) and returns the browser and the account id.
 func (b *boxEnv) citizen(t *testing.T, email string) (*client, string) {
 	t.Helper()
-	c := b.client(t)
+	c := b.browser(t)
 	c.registerAndConfirm(email, "richtig-geheim-1")
 	c.get("/konto/anmelden")
 	if code, loc := c.post("/konto/anmelden", url.Values{"email": {email}, "password": {"richtig-geheim-1"}}); code != 303 || loc != "/konto" {
@@ -78,6 +79,15 @@ func (b *boxEnv) citizen(t *testing.T, email string) (*client, string) {
 		t.Fatal(err)
 	}
 	return c, acct.ID
+}
+
+// browser is a client with cookies of its own (env.client's share the
+// test server's one http.Client, and so its cookie jar).
+func (b *boxEnv) browser(t *testing.T) *client {
+	hc := *b.srv.Client()
+	hc.Jar, _ = cookiejar.New(nil)
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &client{t: t, e: b.env, hc: &hc}
 }
 
 // send sends a message from vendor-a to a citizen, as the vendor API does:
@@ -317,7 +327,7 @@ func TestMailboxPages(t *testing.T) {
 				}
 			})
 			t.Run("ErrLoggedOut", func(t *testing.T) {
-				if code, loc := b.client(t).get("/konto/postfach/" + m.ID); code != 303 || loc != "/konto/anmelden" {
+				if code, loc := b.browser(t).get("/konto/postfach/" + m.ID); code != 303 || loc != "/konto/anmelden" {
 					t.Fatalf("logged out = %d %s", code, loc)
 				}
 			})
