@@ -237,9 +237,10 @@ func TestAMQPStaleRequestsExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A register that is connected but does not consume (hung).
+	// A register that is connected but does not consume (hung); its queue
+	// goes away with this connection.
 	q := hubtest.Unique("register.hung.")
-	if _, err := ch.QueueDeclare(q, false, true, false, false, nil); err != nil {
+	if _, err := ch.QueueDeclare(q, false, false, true, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	rpc, err := register.NewRPC(register.RPCConfig{URL: amqpURL})
