@@ -2,10 +2,13 @@ package openapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,44 +111,107 @@ func TestRegistersAPI(t *testing.T) {
 	}
 }
 
+// registersVia lets a benchmark switch the hub's register service (and so
+// its transport) between runs.
+type registersVia struct {
+	cur atomic.Pointer[registers.Service]
+}
+
+func (r *registersVia) Query(ctx context.Context, p *hub.Principal, register string, req registers.QueryRequest) (*registers.Answer, error) {
+	return r.cur.Load().Query(ctx, p, register, req)
+}
+
 // BenchmarkRegisterQuery compares, in the same run, a population register
 // query through the hub (vendor API, validation, consent check, breaker,
 // audit entry in PostgreSQL, connector) with the same query sent to the
-// simulator directly, and reports p50 and p99 latencies.
+// simulator directly, each over HTTP and over AMQP request/reply (real
+// RabbitMQ, Direct Reply-to), and reports p50 and p99 latencies.
 func BenchmarkRegisterQuery(b *testing.B) {
 	e := newAPIEnv(b, hubtest.NewPostgres(b))
 	citizen := e.token(e.cases.TenantID, "vendor-a", "citizen-1", hub.ScopeRegistersQuery)
-	_, simURL := e.withRegisters(b, 3*time.Second)
+	s, simURL := e.withRegisters(b, 3*time.Second)
+	httpClient, err := register.NewClient(register.Config{Register: registers.Population, BaseURL: simURL}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	queue := hubtest.Unique("register.population.bench.")
+	amqpSrv, err := s.ListenAMQP(hubtest.AMQPURL(b), queue)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = amqpSrv.Close() })
+	rpc, err := register.NewRPC(register.RPCConfig{URL: hubtest.AMQPURL(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = rpc.Close() })
+	amqpClient, err := register.NewAMQPClient(register.Config{Register: registers.Population, Queue: queue}, rpc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	services := map[string]*registers.Service{}
+	for name, c := range map[string]registers.Register{"HTTP": httpClient, "AMQP": amqpClient} {
+		if services[name], err = registers.NewService(e.db, registers.Config{Registers: map[string]registers.Register{registers.Population: c},
+			AuditKey: bytes.Repeat([]byte{7}, 32), Timeout: 3 * time.Second}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	via := &registersVia{}
+	e.api.WithRegisters(via)
+
 	hubBody, _ := json.Marshal(erikaQuery(""))
 	simBody, _ := json.Marshal(register.PopulationRequest{NachrichtID: hub.NewID(), AnfragendeStelle: "bench",
 		Rechtsgrundlage: "consent", Zweck: "bench", Suchkriterien: register.PersonCriteria{Familienname: "Mustermann",
 			Vorname: "Erika", Geburtsdatum: "1964-08-12"}})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	run := func(b *testing.B, url string, body []byte, token string) {
+	post := func(url string, body []byte, token string) error {
+		req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("status %d: %v", resp.StatusCode, out)
+		}
+		return nil
+	}
+	run := func(b *testing.B, op func() error) {
 		lat := make([]time.Duration, 0, b.N)
 		for b.Loop() {
-			req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			if token != "" {
-				req.Header.Set("Authorization", "Bearer "+token)
-			}
 			start := time.Now()
-			resp, err := client.Do(req)
+			err := op()
+			lat = append(lat, time.Since(start))
 			if err != nil {
 				b.Fatal(err)
-			}
-			var out map[string]any
-			_ = json.NewDecoder(resp.Body).Decode(&out)
-			resp.Body.Close()
-			lat = append(lat, time.Since(start))
-			if resp.StatusCode != 200 {
-				b.Fatalf("status %d: %v", resp.StatusCode, out)
 			}
 		}
 		slices.Sort(lat)
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	}
-	b.Run("Direct", func(b *testing.B) { run(b, simURL+register.PopulationPath, simBody, "") })
-	b.Run("ThroughHub", func(b *testing.B) { run(b, e.srv.URL+"/v1/registers/population/queries", hubBody, citizen) })
+	b.Run("Direct/HTTP", func(b *testing.B) {
+		run(b, func() error { return post(simURL+register.PopulationPath, simBody, "") })
+	})
+	b.Run("Direct/AMQP", func(b *testing.B) {
+		run(b, func() error {
+			status, _, err := rpc.Call(context.Background(), queue, register.PopulationType, simBody)
+			if err == nil && status != 200 {
+				err = fmt.Errorf("status %d", status)
+			}
+			return err
+		})
+	})
+	for _, transport := range []string{"HTTP", "AMQP"} {
+		b.Run("ThroughHub/"+transport, func(b *testing.B) {
+			via.cur.Store(services[transport])
+			run(b, func() error { return post(e.srv.URL+"/v1/registers/population/queries", hubBody, citizen) })
+		})
+	}
 }
