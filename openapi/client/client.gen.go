@@ -588,6 +588,9 @@ type SendMailboxMessageParams struct {
 
 // CreatePostboxRefParams defines parameters for CreatePostboxRef.
 type CreatePostboxRefParams struct {
+	// IdempotencyKey Optional here, unlike on other POSTs: the reference is created
+	// once per vendor and citizen and every later call returns the same
+	// one, so a repeat never creates a second reference.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
@@ -599,6 +602,10 @@ type CreatePaymentParams struct {
 
 // QueryRegisterParams defines parameters for QueryRegister.
 type QueryRegisterParams struct {
+	// IdempotencyKey Optional here, unlike on other POSTs: a register query reads and
+	// changes nothing, so repeating it is safe. A repeat is asked (and
+	// audited) again rather than answered from an earlier reply, so the
+	// answer is never older than the request.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
