@@ -101,7 +101,7 @@ func TestPortalMailbox(t *testing.T) {
 	checkPage(t, ctx, "32-documents-empty")
 	do(t, ctx, "upload", chromedp.SetUploadFiles(chromedp.CSS("#datei"), []string{doc}), chromedp.Submit(chromedp.CSS("#datei")),
 		chromedp.WaitVisible(chromedp.CSS(".success")))
-	if got := text(t, ctx, "#dokumente + table"); !strings.Contains(got, "nachweis.pdf") {
+	if got := text(t, ctx, "table.documents"); !strings.Contains(got, "nachweis.pdf") {
 		t.Fatalf("documents = %q", got)
 	}
 	checkPage(t, ctx, "33-documents")
