@@ -337,6 +337,52 @@ func TestAMQPRegisterOrBrokerDown(t *testing.T) {
 	})
 }
 
+func TestSimulatorReconnects(t *testing.T) {
+	amqpURL := hubtest.AMQPURL(t)
+	target, _ := url.Parse(amqpURL)
+	host := target.Host
+	if target.Port() == "" {
+		host = net.JoinHostPort(target.Hostname(), "5672")
+	}
+	p := newProxy(t, host)
+	s, err := sim.New(sim.Config{Size: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := hubtest.Unique("register.trade.")
+	srv, err := s.ListenAMQP(p.url(t, amqpURL), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rpc, err := register.NewRPC(register.RPCConfig{URL: amqpURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rpc.Close()
+	ask := func() (int, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		status, _, err := rpc.Call(ctx, q, register.TradeType, []byte(`{"registernummer":"HRB 12345"}`))
+		return status, err
+	}
+	if status, err := ask(); err != nil || status != 200 {
+		t.Fatalf("before: %d %v", status, err)
+	}
+	p.cut() // the simulator's connection drops, as in a broker restart
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, err := ask()
+		if err == nil && status == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the simulator did not answer again within 10 s: %d %v", status, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func TestSplitAMQPURL(t *testing.T) {
 	tests := []struct {
 		name, raw, broker, queue string

@@ -15,12 +15,20 @@ import (
 )
 
 // AMQPServer serves the simulated registers over AMQP request/reply (see
-// package register for the protocol) until Close.
+// package register for the protocol) until Close. When the connection
+// drops (a broker restart), it connects again every second.
 type AMQPServer struct {
-	conn   *amqp.Connection
+	sim    *Sim
+	url    string
+	queues []string
+	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	done   chan struct{}
+	loops  sync.WaitGroup // consumer loops, one per queue and connection
+	wg     sync.WaitGroup // reply goroutines
+	done   chan struct{}  // closed when the serve loop ended
+
+	mu   sync.Mutex
+	conn *amqp.Connection
 }
 
 // ListenAMQP declares each request queue (transient and auto-deleted: it
@@ -28,46 +36,87 @@ type AMQPServer struct {
 // unroutable instead of waiting) and answers every request on its
 // reply_to with its correlation id. The request's type says which
 // register it asks, so one queue may serve both. Latency, failures and
-// SetDown apply as over HTTP; answers are sent concurrently.
+// SetDown apply as over HTTP; answers are sent concurrently. It returns
+// once it consumes, or the first connection's error.
 func (s *Sim) ListenAMQP(url string, queues ...string) (*AMQPServer, error) {
 	if len(queues) == 0 {
 		return nil, errors.New("register simulator: no queue to serve")
 	}
-	conn, err := amqp.DialConfig(url, amqp.Config{Heartbeat: 10 * time.Second,
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := &AMQPServer{sim: s, url: url, queues: queues, ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	closed, err := srv.connect()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	go srv.serve(closed)
+	return srv, nil
+}
+
+// serve reconnects after the connection closed, until Close.
+func (srv *AMQPServer) serve(closed <-chan *amqp.Error) {
+	defer close(srv.done)
+	for {
+		select {
+		case <-srv.ctx.Done():
+			return
+		case <-closed:
+		}
+		if srv.ctx.Err() != nil {
+			return
+		}
+		for {
+			var err error
+			if closed, err = srv.connect(); err == nil {
+				break
+			}
+			select {
+			case <-srv.ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// connect opens a connection, declares the queues and starts consuming;
+// the returned channel tells when the connection closed.
+func (srv *AMQPServer) connect() (<-chan *amqp.Error, error) {
+	conn, err := amqp.DialConfig(srv.url, amqp.Config{Heartbeat: 10 * time.Second, Dial: amqp.DefaultDial(5 * time.Second),
 		Properties: amqp.Table{"connection_name": "amthub register simulator"}})
 	if err != nil {
 		return nil, fmt.Errorf("register simulator: connect: %w", err)
+	}
+	fail := func(what string, err error) (<-chan *amqp.Error, error) {
+		conn.Close()
+		return nil, fmt.Errorf("register simulator: %s: %w", what, err)
 	}
 	ch, err := conn.Channel()
 	if err == nil {
 		err = ch.Qos(64, 0, false)
 	}
 	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("register simulator: channel: %w", err)
+		return fail("channel", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv := &AMQPServer{conn: conn, cancel: cancel, done: make(chan struct{})}
-	for _, q := range queues {
+	closed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	for _, q := range srv.queues {
 		if _, err := ch.QueueDeclare(q, false, true, false, false, nil); err != nil {
-			cancel()
-			conn.Close()
-			return nil, fmt.Errorf("register simulator: declare %s: %w", q, err)
+			return fail("declare "+q, err)
 		}
 		deliveries, err := ch.Consume(q, "", false, false, false, false, nil)
 		if err != nil {
-			cancel()
-			conn.Close()
-			return nil, fmt.Errorf("register simulator: consume %s: %w", q, err)
+			return fail("consume "+q, err)
 		}
-		srv.wg.Go(func() {
+		srv.loops.Go(func() {
 			for d := range deliveries {
-				srv.wg.Go(func() { s.reply(ctx, ch, d) })
+				srv.wg.Go(func() { srv.sim.reply(srv.ctx, ch, d) })
 			}
 		})
 	}
-	go func() { srv.wg.Wait(); close(srv.done) }()
-	return srv, nil
+	srv.mu.Lock()
+	srv.conn = conn
+	srv.mu.Unlock()
+	return closed, nil
 }
 
 // reply answers one request; a request without reply_to is dropped.
@@ -100,17 +149,28 @@ func (s *Sim) publish(ch *amqp.Channel, d amqp.Delivery, status int, out any) {
 		Timestamp: time.Now().UTC()})
 }
 
+func (srv *AMQPServer) current() *amqp.Connection {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return srv.conn
+}
+
 // Close stops answering and closes the connection; the request queues go
 // away with it.
 func (srv *AMQPServer) Close() error {
 	srv.cancel()
-	err := srv.conn.Close()
-	if errors.Is(err, amqp.ErrClosed) {
-		err = nil
+	conn := srv.current()
+	var err error
+	if conn != nil {
+		if err = conn.Close(); errors.Is(err, amqp.ErrClosed) {
+			err = nil
+		}
 	}
-	select {
-	case <-srv.done:
-	case <-time.After(5 * time.Second):
+	<-srv.done // no more connections after this
+	if conn := srv.current(); conn != nil {
+		conn.Close() // one opened while closing
 	}
+	srv.loops.Wait() // their deliveries ended with the connections
+	srv.wg.Wait()
 	return err
 }
