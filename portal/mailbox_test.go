@@ -13,8 +13,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
@@ -353,4 +355,43 @@ func readAll(t *testing.T, resp *http.Response) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSessionLevel: every session store keeps the login's assurance level
+// (the mailbox checks it), and an unset level reads as a password login.
+func TestSessionLevel(t *testing.T) {
+	stores := map[string]func(t *testing.T) (portal.SessionStore, string){}
+	for _, d := range hubtest.Databases() {
+		stores["db-"+d.Name] = func(t *testing.T) (portal.SessionStore, string) {
+			db := d.Open(t)
+			return portal.NewDBSessions(db), hubtest.MustTenant(t, db)
+		}
+	}
+	stores["redis"] = func(t *testing.T) (portal.SessionStore, string) {
+		opts, err := redis.ParseURL(hubtest.RedisURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := redis.NewClient(opts)
+		t.Cleanup(func() { c.Close() })
+		return portal.NewRedisSessions(c, hubtest.Unique("test:")), "tenant"
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store, tenant := open(t)
+			now := time.Now().UTC()
+			for _, tc := range []struct{ set, want string }{{hub.ACRHigh, hub.ACRHigh}, {"", hub.ACRNormal}} {
+				tok, err := store.Create(ctx, &portal.Session{TenantID: tenant, CitizenID: "c1", CSRF: "f", ACR: tc.set,
+					CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := store.Get(ctx, tok)
+				if got := s.ACR; err != nil || (got != tc.want && !(got == "" && tc.want == hub.ACRNormal)) {
+					t.Errorf("level %q reads back as %q (%v), want %q", tc.set, got, err, tc.want)
+				}
+			}
+		})
+	}
 }
