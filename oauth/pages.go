@@ -246,23 +246,24 @@ func (p *Provider) cookieLogin(r *http.Request) *login {
 }
 
 // csrfToken returns the form token bound to the browser's CSRF cookie,
-// setting the cookie first if there is none (double submit, signed).
+// setting the cookie first if there is none (double submit, signed). The
+// cookie's name differs from the portal's, which shares the host.
 func (p *Provider) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	v := ""
-	if ck, err := r.Cookie(p.cookieName("amthub_csrf")); err == nil && len(ck.Value) >= 32 {
+	if ck, err := r.Cookie(p.cookieName("amthub_oauth_csrf")); err == nil && len(ck.Value) >= 32 {
 		v = ck.Value
 	} else {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		v = base64.RawURLEncoding.EncodeToString(b)
-		p.setCookie(w, "amthub_csrf", v, 12*time.Hour)
+		p.setCookie(w, "amthub_oauth_csrf", v, 12*time.Hour)
 	}
 	return base64.RawURLEncoding.EncodeToString(p.mac("csrf", v))
 }
 
 // csrfValid checks the form token of a POST against the CSRF cookie.
 func (p *Provider) csrfValid(r *http.Request) bool {
-	ck, err := r.Cookie(p.cookieName("amthub_csrf"))
+	ck, err := r.Cookie(p.cookieName("amthub_oauth_csrf"))
 	if err != nil {
 		return false
 	}

@@ -175,6 +175,7 @@ type accountView struct {
 	Form    formView
 	Saved   bool
 	Cases   []sqlstore.CaseSummary
+	Areas   []area // areas.go
 }
 
 func (p *Portal) accountPage(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +202,8 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, s *Session,
 			"birth_name": prof.BirthName, "birth_date": prof.BirthDate, "birth_place": prof.BirthPlace,
 			"street": prof.Street, "postcode": prof.Postcode, "city": prof.City, "phone": prof.Phone}
 	}
-	p.render(w, r, status, "account", "Mein Servicekonto", accountView{Profile: prof, Form: form, Saved: saved, Cases: cases})
+	p.render(w, r, status, "account", "Mein Servicekonto", accountView{Profile: prof, Form: form, Saved: saved, Cases: cases,
+		Areas: p.accountAreas()})
 }
 
 var profileFields = []string{"given_name", "family_name", "birth_name", "birth_date", "birth_place", "street", "postcode", "city", "phone"}
@@ -245,7 +247,8 @@ func (p *Portal) casePage(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	p.render(w, r, http.StatusOK, "case", "Mein Antrag", map[string]any{"Case": summary, "Events": events})
+	p.render(w, r, http.StatusOK, "case", "Mein Antrag", map[string]any{"Case": summary, "Events": events,
+		"Payments": p.casePayments(r, s, id)})
 }
 
 func (p *Portal) deleteForm(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/mailbox"
+	"github.com/amthub/amthub/hub/payments"
 	"github.com/amthub/amthub/portal"
 )
 
@@ -29,6 +30,10 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	if a.Mailbox != nil { // built with the connectors, before the portal
 		svc.Mailbox = a.Mailbox
 	}
+	svc.Consents = a.OAuth.Consents()
+	if a.Config.EPayBLURL != "" { // payments are configured (or simulated)
+		svc.Payments = payments.NewStore(a.DB, a.Submissions)
+	}
 	docKeys := mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub portal documents v1")}}
 	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev, TestEID: a.Config.Dev,
 		Documents: portal.DocumentConfig{Keys: docKeys}},
@@ -37,6 +42,10 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 		return fmt.Errorf("portal: %w", err)
 	}
 	p.Routes(a.Router)
+	// The OAuth login and consent pages appear in the portal's frame, and a
+	// portal login counts there: both are served on this one host.
+	a.OAuth.UseLayout(p.OAuthSite())
+	a.OAuth.TrustSiteLogins(p.OAuthSite())
 	a.Portal = p
 	return nil
 }
