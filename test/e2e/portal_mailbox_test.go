@@ -20,33 +20,45 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 var pdf = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 // TestPortalMailbox walks the citizen's side of a mailbox message that a
-// vendor sent through the API, in headless Chromium against `amthub dev`:
+// vendor sent through the API, in headless Chromium, against `amthub dev`
+// and against `amthub serve` (PostgreSQL, RabbitMQ, Redis sessions):
 // register and confirm through the portal; the vendor gets a postbox
 // reference by the citizen's consent (OAuth code flow with PKCE), opens a
 // case for the citizen and sends two messages; the citizen reads the
 // first, downloads its attachment, uploads a document to the safe and
-// answers with it attached; the second needs level "high" and opens after
-// the simulated eID login. axe-core checks every new page; the vendor
-// sees delivered → read → replied on the case timeline and reads the
-// answer with its attachment.
+// answers with it attached; the second needs level "high": dev opens it
+// after the simulated eID login, serve has no such login. axe-core checks
+// every new page; the vendor sees delivered → read → replied on the case
+// timeline and reads the answer with its attachment.
 func TestPortalMailbox(t *testing.T) {
-	h := startDev(t)
+	t.Run("dev", func(t *testing.T) { walkMailbox(t, startDev(t), false) })
+	t.Run("serve", func(t *testing.T) { walkMailbox(t, startServe(t), true) })
+}
+
+func walkMailbox(t *testing.T, h *Hub, serve bool) {
 	ctx := newBrowser(t)
 	portal := strings.Replace(h.Base, "127.0.0.1", "localhost", 1) // Chromium keeps Secure cookies on localhost
 	const email, password = "lena.schulze@example.org", "richtig-geheim-7"
+	shot := func(name string) string {
+		if serve {
+			return "serve-" + name
+		}
+		return name
+	}
 
 	// The citizen registers and confirms through the portal.
 	do(t, ctx, "register", chromedp.Navigate(portal+"/konto/registrieren"), chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#given_name"), "Lena"), chromedp.SendKeys(chromedp.CSS("#family_name"), "Schulze"),
 		chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Submit(chromedp.CSS("#password")), chromedp.WaitVisible(chromedp.CSS(".message")))
-	do(t, ctx, "outbox", chromedp.Navigate(portal+"/dev/postausgang"), chromedp.WaitVisible(chromedp.CSS(".mail a")))
-	link := text(t, ctx, ".mail a")
+	link := confirmationLink(t, h, ctx, portal, serve)
 	do(t, ctx, "confirm", chromedp.Navigate(strings.Replace(link, "127.0.0.1", "localhost", 1)), chromedp.WaitVisible(chromedp.CSS(".message")))
 
 	// The vendor: a client for the code flow, the citizen's consent, a
@@ -77,7 +89,7 @@ func TestPortalMailbox(t *testing.T) {
 	if got := text(t, ctx, ".lead"); !strings.Contains(got, "2 ungelesen") {
 		t.Errorf("inbox lead = %q", got)
 	}
-	checkPage(t, ctx, "30-mailbox")
+	checkPage(t, ctx, shot("30-mailbox"))
 	do(t, ctx, "open message", chromedp.Click(chromedp.CSS(`a[href="/konto/postfach/`+first+`"]`)), chromedp.WaitVisible(chromedp.CSS(".letter")))
 	if got := text(t, ctx, ".letter"); !strings.Contains(got, "Ihre Anmeldung ist eingegangen") || !strings.Contains(got, "<script>window.pwned=1</script>") {
 		t.Errorf("letter = %q", got)
@@ -85,7 +97,7 @@ func TestPortalMailbox(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector(".letter strong").textContent + "|" + String(window.pwned)`); got != "eingegangen|undefined" {
 		t.Errorf("markdown and script: %q", got)
 	}
-	checkPage(t, ctx, "31-message")
+	checkPage(t, ctx, shot("31-message"))
 	href := eval[string](t, ctx, `document.querySelector("#anhaenge + ul a").getAttribute("href")`)
 	if got := eval[string](t, ctx, `fetch("`+href+`").then(r => r.ok && r.headers.get("content-disposition").startsWith("attachment") ? r.text() : "status " + r.status)`,
 		chromedp.EvalAwaitPromise); got != string(pdf) {
@@ -98,13 +110,13 @@ func TestPortalMailbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, ctx, "safe", chromedp.Navigate(portal+"/konto/dokumente"), chromedp.WaitVisible(chromedp.CSS("#datei")))
-	checkPage(t, ctx, "32-documents-empty")
+	checkPage(t, ctx, shot("32-documents-empty"))
 	do(t, ctx, "upload", chromedp.SetUploadFiles(chromedp.CSS("#datei"), []string{doc}), chromedp.Submit(chromedp.CSS("#datei")),
 		chromedp.WaitVisible(chromedp.CSS(".success")))
 	if got := text(t, ctx, "table.documents"); !strings.Contains(got, "nachweis.pdf") {
 		t.Fatalf("documents = %q", got)
 	}
-	checkPage(t, ctx, "33-documents")
+	checkPage(t, ctx, shot("33-documents"))
 	do(t, ctx, "back to the message", chromedp.Navigate(portal+"/konto/postfach/"+first), chromedp.WaitVisible(chromedp.CSS("#body")))
 	do(t, ctx, "reply",
 		chromedp.SendKeys(chromedp.CSS("#body"), "Sehr geehrte Damen und Herren,\nanbei mein Nachweis. <b>Danke</b>"),
@@ -113,17 +125,27 @@ func TestPortalMailbox(t *testing.T) {
 	if got := text(t, ctx, ".reply"); !strings.Contains(got, "anbei mein Nachweis. <b>Danke</b>") || !strings.Contains(got, "nachweis.pdf") {
 		t.Errorf("reply shown as %q", got)
 	}
-	checkPage(t, ctx, "34-replied")
+	checkPage(t, ctx, shot("34-replied"))
 
 	// The message above the login's level, then the simulated eID.
 	do(t, ctx, "high message", chromedp.Navigate(portal+"/konto/postfach/"+high), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if got := text(t, ctx, ".notice"); !strings.Contains(got, "hoch (Online-Ausweis)") {
 		t.Errorf("notice = %q", got)
 	}
-	checkPage(t, ctx, "35-level-notice")
-	do(t, ctx, "test eID", chromedp.Click(chromedp.CSS(`form[action="/konto/anmelden/ausweis"] button`)), chromedp.WaitVisible(chromedp.CSS(".letter")))
-	if got := text(t, ctx, ".letter"); got != "Nur mit Online-Ausweis zu lesen." {
-		t.Errorf("after test eID: %q", got)
+	checkPage(t, ctx, shot("35-level-notice"))
+	if serve {
+		// No simulated eID outside dev: no button, and the form's address does not exist.
+		if n := eval[int](t, ctx, `document.querySelectorAll('form[action="/konto/anmelden/ausweis"]').length`); n != 0 {
+			t.Error("serve offers the test eID")
+		}
+		if got := eval[int](t, ctx, `fetch("/konto/anmelden/ausweis", {method: "POST"}).then(r => r.status)`, chromedp.EvalAwaitPromise); got != 404 && got != 405 {
+			t.Errorf("serve: POST /konto/anmelden/ausweis = %d, want 404 or 405", got)
+		}
+	} else {
+		do(t, ctx, "test eID", chromedp.Click(chromedp.CSS(`form[action="/konto/anmelden/ausweis"] button`)), chromedp.WaitVisible(chromedp.CSS(".letter")))
+		if got := text(t, ctx, ".letter"); got != "Nur mit Online-Ausweis zu lesen." {
+			t.Errorf("after test eID: %q", got)
+		}
 	}
 
 	// The receipts: on the vendor's timeline and on the citizen's case page.
@@ -161,7 +183,34 @@ func TestPortalMailbox(t *testing.T) {
 		!strings.Contains(got, "Nachricht gelesen") || !strings.Contains(got, "Nachricht beantwortet") {
 		t.Errorf("case timeline = %q", got)
 	}
-	checkPage(t, ctx, "36-case-receipts")
+	checkPage(t, ctx, shot("36-case-receipts"))
+}
+
+var confirmRe = regexp.MustCompile(`https?://[^\s"<]+/konto/bestaetigen\?token=[^\s"<]+`)
+
+// confirmationLink finds the link of the confirmation e-mail: on dev's
+// outbox page; serve has none (it would send e-mail), so there it is read
+// from the portal's outbox table.
+func confirmationLink(t *testing.T, h *Hub, ctx context.Context, portal string, serve bool) string {
+	t.Helper()
+	if !serve {
+		do(t, ctx, "outbox", chromedp.Navigate(portal+"/dev/postausgang"), chromedp.WaitVisible(chromedp.CSS(".mail a")))
+		return text(t, ctx, ".mail a")
+	}
+	db, err := sqlstore.Open(context.Background(), h.DBURL, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var body string
+	if err := db.QueryRowContext(context.Background(), `SELECT body FROM portal_outbox ORDER BY created_at DESC LIMIT 1`).Scan(&body); err != nil {
+		t.Fatal(err)
+	}
+	link := confirmRe.FindString(body)
+	if link == "" {
+		t.Fatalf("no confirmation link in %q", body)
+	}
+	return link
 }
 
 // vendorClient is a vendor's OAuth client for the code flow.
