@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/portal"
 )
@@ -195,6 +196,39 @@ func TestDocumentSafe(t *testing.T) {
 					t.Errorf("after deletion = %d %s", code, loc)
 				}
 			})
+		})
+	}
+}
+
+// TestDocumentQuotaConcurrent: uploads racing for the last space of the
+// quota cannot overshoot it together.
+func TestDocumentQuotaConcurrent(t *testing.T) {
+	for _, d := range hubtest.Databases() {
+		t.Run(d.Name, func(t *testing.T) {
+			db := d.Open(t)
+			tenant := hubtest.MustTenant(t, db)
+			store := portal.NewDocumentStore(db, portal.DocumentConfig{Keys: testKeys(3), MaxFileSize: 64 << 10, Quota: 100 << 10})
+			const n = 8
+			errs := make(chan error, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					_, err := store.Put(context.Background(), tenant, "c1", "", "brief.txt", bytes.Repeat([]byte("x"), 40<<10))
+					errs <- err
+				}()
+			}
+			stored := 0
+			for i := 0; i < n; i++ {
+				switch err := <-errs; {
+				case err == nil:
+					stored++
+				case hub.ErrorKind(err) != "quota_exceeded":
+					t.Errorf("upload: %v", err)
+				}
+			}
+			used, err := store.Usage(context.Background(), tenant, "c1")
+			if err != nil || stored != 2 || used != 2*40<<10 {
+				t.Fatalf("%d stored, %d bytes used (%v); want 2 and %d", stored, used, err, 2*40<<10)
+			}
 		})
 	}
 }
