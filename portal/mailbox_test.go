@@ -388,8 +388,8 @@ func TestSessionLevel(t *testing.T) {
 					t.Fatal(err)
 				}
 				s, err := store.Get(ctx, tok)
-				if got := s.ACR; err != nil || (got != tc.want && !(got == "" && tc.want == hub.ACRNormal)) {
-					t.Errorf("level %q reads back as %q (%v), want %q", tc.set, got, err, tc.want)
+				if err != nil || s.ACR != tc.want {
+					t.Fatalf("level %q reads back as %+v (%v), want %q", tc.set, s, err, tc.want)
 				}
 			}
 		})

@@ -162,6 +162,7 @@ func (r *RedisSessions) Get(ctx context.Context, token string) (*Session, error)
 	if err := json.Unmarshal(b, s); err != nil {
 		return nil, fmt.Errorf("read session: %w", err)
 	}
+	s.ACR = acrOrNormal(s.ACR)
 	if !s.ExpiresAt.After(r.now()) {
 		return nil, errNoSession
 	}
