@@ -56,16 +56,23 @@ func (s *SubmissionStore) DeleteCallback(ctx context.Context, tenantID, clientID
 	})
 }
 
-// queueCallback schedules the delivery of an event to the callback of the
-// client owning its case, if it has one; in the event's transaction.
-func (s *SubmissionStore) queueCallback(ctx context.Context, tx *Tx, e *hub.Event) error {
+// queueCallbacks schedules the delivery of each event to the callback of
+// the client owning its case, where it has one; in the events' transaction.
+func (s *SubmissionStore) queueCallbacks(ctx context.Context, tx *Tx, events []*hub.Event, now time.Time) error {
+	args := make([]any, 0, 1+3*len(events))
+	args = append(args, now)
+	for _, e := range events {
+		args = append(args, hub.NewID(), e.ID, e.CaseID)
+	}
+	// VALUES columns are column1… on both PostgreSQL and SQLite.
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO callback_deliveries (id, tenant_id, client_id, event_id, next_at, created_at)
-		SELECT $1, cb.tenant_id, cb.client_id, $2, $3, $3
-		FROM cases c JOIN callbacks cb ON cb.tenant_id = c.tenant_id AND cb.client_id = c.client_id
-		WHERE c.id = $4`, hub.NewID(), e.ID, e.CreatedAt, e.CaseID)
+		SELECT v.column1, cb.tenant_id, cb.client_id, v.column2, $1, $1
+		FROM (VALUES `+valueRows(2, len(events), 3)+`) AS v
+		JOIN cases c ON c.id = v.column3
+		JOIN callbacks cb ON cb.tenant_id = c.tenant_id AND cb.client_id = c.client_id`, args...)
 	if err != nil {
-		return fmt.Errorf("queue callback: %w", err)
+		return fmt.Errorf("queue callbacks: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -39,6 +40,8 @@ type DB struct {
 
 	url  string
 	wake chan struct{} // outbox wake-ups from local commits and LISTEN
+
+	notifying, notifyPending atomic.Bool // see notifyPeers
 }
 
 // Options tune a DB.
@@ -141,6 +144,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	if tx.enqueued {
 		db.signalOutbox()
+		if db.Dialect == Postgres {
+			db.notifyPeers()
+		}
 	}
 	return nil
 }
@@ -183,4 +189,29 @@ func ErrNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// placeholders returns n parameter placeholders from $start: "$1, $2, $3".
+func placeholders(start, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", start+i)
+	}
+	return b.String()
+}
+
+// valueRows returns the rows of a multi-row VALUES list, n rows of cols
+// parameters each from $start: "($1, $2), ($3, $4)".
+func valueRows(start, n, cols int) string {
+	var b strings.Builder
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(start+r*cols, cols) + ")")
+	}
+	return b.String()
 }

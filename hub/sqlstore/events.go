@@ -9,24 +9,83 @@ import (
 )
 
 // appendEvent adds an event to its case's timeline inside tx, numbering it
-// after the case's last event and signing it when a signer is set.
+// after the case's last event, and queues the vendor's callback.
 func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event) error {
-	e.ID, e.CreatedAt = hub.NewID(), s.db.Now()
-	if err := tx.QueryRowContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1`,
-		e.CaseID).Scan(&e.Seq); err != nil {
-		return fmt.Errorf("number event of case %s: %w", e.CaseID, err)
+	return s.appendEvents(ctx, tx, []*hub.Event{e})
+}
+
+// appendEvents adds events to their cases' timelines inside tx in three
+// statements, whatever their number: number them, insert them, queue their
+// callbacks. Events of distinct cases are numbered together; several events
+// of one case go one at a time, in order.
+func (s *SubmissionStore) appendEvents(ctx context.Context, tx *Tx, events []*hub.Event) error {
+	if len(events) == 0 {
+		return nil
 	}
-	if len(e.Data) == 0 {
-		e.Data = []byte("{}")
+	now := s.db.Now()
+	byCase := make(map[string]*hub.Event, len(events))
+	for i, e := range events {
+		if _, dup := byCase[e.CaseID]; dup {
+			// A second event of a case: number what came before, then the rest.
+			if err := s.appendEvents(ctx, tx, events[:i]); err != nil {
+				return err
+			}
+			return s.appendEvents(ctx, tx, events[i:])
+		}
+		byCase[e.CaseID] = e
+		e.ID, e.CreatedAt = hub.NewID(), now
+		if len(e.Data) == 0 {
+			e.Data = []byte("{}")
+		}
+	}
+	if err := numberEvents(ctx, tx, byCase); err != nil {
+		return err
+	}
+	const cols = 10
+	args := make([]any, 0, cols*len(events))
+	for _, e := range events {
+		args = append(args, e.ID, e.TenantID, e.CaseID, e.Seq, e.Type, nullString(e.SubmissionID), e.Actor, string(e.Data),
+			nullString(e.Token), e.CreatedAt)
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (id, tenant_id, case_id, seq, type, submission_id, actor, data, token, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		e.ID, e.TenantID, e.CaseID, e.Seq, e.Type, nullString(e.SubmissionID), e.Actor, string(e.Data),
-		nullString(e.Token), e.CreatedAt); err != nil {
-		return fmt.Errorf("insert event: %w", err)
+		VALUES `+valueRows(1, len(events), cols), args...); err != nil {
+		return fmt.Errorf("insert events: %w", err)
 	}
-	return s.queueCallback(ctx, tx, e)
+	return s.queueCallbacks(ctx, tx, events, now)
+}
+
+// numberEvents gives each event (one per case) the next number of its case.
+func numberEvents(ctx context.Context, tx *Tx, byCase map[string]*hub.Event) error {
+	ids := make([]any, 0, len(byCase))
+	for id := range byCase {
+		ids = append(ids, id)
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id IN (`+placeholders(1, len(ids))+`)
+		RETURNING id, next_seq - 1`, ids...)
+	if err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	defer rows.Close()
+	numbered := 0
+	for rows.Next() {
+		var id string
+		var seq int
+		if err := rows.Scan(&id, &seq); err != nil {
+			return fmt.Errorf("number events: %w", err)
+		}
+		if e := byCase[id]; e != nil {
+			e.Seq = seq
+			numbered++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	if numbered != len(byCase) {
+		return fmt.Errorf("number events: %d of %d cases found", numbered, len(byCase))
+	}
+	return nil
 }
 
 // ListEvents returns up to limit events of a case after seq afterSeq, for

@@ -15,10 +15,7 @@ import (
 // incomplete submission owned by clientID.
 func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID, submissionID string, a *hub.Attachment, content []byte) error {
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		if err := lockSubmission(ctx, tx, submissionID); err != nil {
-			return err
-		}
-		sub, err := findSubmission(ctx, tx, tenantID, clientID, submissionID, false)
+		sub, err := findSubmission(ctx, tx, tenantID, clientID, submissionID, true)
 		if err != nil {
 			return err
 		}
@@ -48,21 +45,6 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 	})
 }
 
-// lockSubmission locks a submission's row for the rest of the transaction
-// (PostgreSQL; SQLite's write transactions are already exclusive), so that
-// its state is read and changed by one transaction at a time.
-func lockSubmission(ctx context.Context, tx *Tx, id string) error {
-	if tx.db.Dialect != Postgres {
-		return nil
-	}
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, id).Scan(&one)
-	if err != nil && !ErrNoRows(err) {
-		return fmt.Errorf("lock submission: %w", err)
-	}
-	return nil
-}
-
 // checkOpen refuses changes to a submission that is no longer incomplete.
 func (s *SubmissionStore) checkOpen(sub *hub.Submission) error {
 	if sub.State == hub.StateExpired || sub.State == hub.StateIncomplete && !s.db.Now().Before(sub.ExpiresAt) {
@@ -88,10 +70,7 @@ type Submitted struct {
 func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in Submitted) (*hub.Submission, error) {
 	var sub *hub.Submission
 	err := s.db.InTx(ctx, func(tx *Tx) (err error) {
-		if err := lockSubmission(ctx, tx, id); err != nil {
-			return err
-		}
-		if sub, err = findSubmission(ctx, tx, tenantID, clientID, id, false); err != nil {
+		if sub, err = findSubmission(ctx, tx, tenantID, clientID, id, true); err != nil {
 			return err
 		}
 		if sub.State != hub.StateIncomplete {
@@ -127,7 +106,12 @@ func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID,
 			Data: mustJSON(map[string]any{"contentType": in.ContentType, "attachments": len(sub.Attachments)})}); err != nil {
 			return err
 		}
-		return s.enqueueDelivery(ctx, tx, sub.ID)
+		// Everything the message needs is at hand; only attachments' bytes
+		// are read back.
+		return s.enqueueMessage(ctx, tx, tenantID, &hub.SubmissionMessage{
+			SubmissionID: id, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber, DestinationID: sub.DestinationID,
+			ServiceType: sub.ServiceType, SubmittedAt: now, ContentType: in.ContentType,
+		}, in.Data, len(sub.Attachments) > 0)
 	})
 	return sub, err
 }
@@ -146,29 +130,22 @@ func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, id string
 		return fmt.Errorf("load submission %s for delivery: %w", id, err)
 	}
 	m.SubmissionID = id
+	return s.enqueueMessage(ctx, tx, tenantID, &m, data, true)
+}
+
+// enqueueMessage completes m with the data and, if the submission has any,
+// the attachments' content, and writes it to the outbox.
+func (s *SubmissionStore) enqueueMessage(ctx context.Context, tx *Tx, tenantID string, m *hub.SubmissionMessage, data []byte, hasAttachments bool) error {
 	if m.ContentType == "application/json" {
 		m.Data = data
 	} else {
 		m.Data, _ = json.Marshal(string(data))
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT attachment_id, filename, mime_type, size, sha256, content FROM attachments
-		WHERE submission_id = $1 ORDER BY attachment_id`, id)
-	if err != nil {
-		return fmt.Errorf("load attachments for delivery: %w", err)
-	}
-	defer rows.Close()
 	m.Attachments = []hub.AttachmentRef{}
-	for rows.Next() {
-		var a hub.AttachmentRef
-		var filename *string
-		if err := rows.Scan(&a.AttachmentID, &filename, &a.MimeType, &a.Size, &a.SHA256, &a.Content); err != nil {
-			return fmt.Errorf("scan attachment: %w", err)
+	if hasAttachments {
+		if err := loadAttachmentContent(ctx, tx, m); err != nil {
+			return err
 		}
-		a.Filename = deref(filename)
-		m.Attachments = append(m.Attachments, a)
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	payload, err := json.Marshal(m)
 	if err != nil {
@@ -186,8 +163,27 @@ func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, id string
 			"cloudEvents:time":        s.db.Now().Format(time.RFC3339Nano),
 			bus.ContentTypeKey:        "application/json",
 			hub.HeaderTenant:          tenantID,
-			hub.HeaderSubmission:      id,
+			hub.HeaderSubmission:      m.SubmissionID,
 			hub.HeaderDestination:     m.DestinationID,
 		},
 	})
+}
+
+func loadAttachmentContent(ctx context.Context, tx *Tx, m *hub.SubmissionMessage) error {
+	rows, err := tx.QueryContext(ctx, `SELECT attachment_id, filename, mime_type, size, sha256, content FROM attachments
+		WHERE submission_id = $1 ORDER BY attachment_id`, m.SubmissionID)
+	if err != nil {
+		return fmt.Errorf("load attachments for delivery: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a hub.AttachmentRef
+		var filename *string
+		if err := rows.Scan(&a.AttachmentID, &filename, &a.MimeType, &a.Size, &a.SHA256, &a.Content); err != nil {
+			return fmt.Errorf("scan attachment: %w", err)
+		}
+		a.Filename = deref(filename)
+		m.Attachments = append(m.Attachments, a)
+	}
+	return rows.Err()
 }

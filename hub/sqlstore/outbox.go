@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/amthub/amthub/hub"
@@ -44,13 +43,8 @@ func Enqueue(ctx context.Context, tx *Tx, msgs ...hub.OutboxMessage) error {
 			return fmt.Errorf("enqueue %s: %w", m.ID, Translate(err))
 		}
 	}
-	if len(msgs) > 0 && !tx.enqueued {
+	if len(msgs) > 0 {
 		tx.enqueued = true
-		if tx.db.Dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
-				return fmt.Errorf("notify outbox relays: %w", err)
-			}
-		}
 	}
 	return nil
 }
@@ -89,13 +83,11 @@ func DeleteOutbox(ctx context.Context, tx *Tx, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		ph[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = id
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (`+strings.Join(ph, ",")+`)`, args...)
+	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(1, len(ids))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("delete relayed outbox messages: %w", err)
 	}
@@ -136,6 +128,36 @@ func (db *DB) signalOutbox() {
 	case db.wake <- struct{}{}:
 	default:
 	}
+}
+
+// notifyPeers tells the relays of other hub processes, through PostgreSQL's
+// NOTIFY, that the outbox has new messages. It runs after the commit, on a
+// connection of its own, and coalesces: while one NOTIFY is under way,
+// further calls add at most one more. A NOTIFY inside the writing
+// transaction would take PostgreSQL's global notification lock from
+// pre-commit until the commit record is flushed, which serialises every
+// submitting transaction behind one WAL flush at a time. A lost
+// notification only delays relaying until the relays' next poll.
+func (db *DB) notifyPeers() {
+	db.notifyPending.Store(true)
+	if !db.notifying.CompareAndSwap(false, true) {
+		return // the running notifier will see the pending flag
+	}
+	go func() {
+		for {
+			for db.notifyPending.Swap(false) {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_, _ = db.ExecContext(ctx, `SELECT pg_notify($1, '')`, notifyChannel) // best effort, see above
+				cancel()
+			}
+			db.notifying.Store(false)
+			// A call between the last Swap and the Store found the notifier
+			// running and left; take its flag over unless another did.
+			if !db.notifyPending.Load() || !db.notifying.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
 }
 
 // OutboxWake returns a channel that receives after a transaction that

@@ -10,27 +10,41 @@ import (
 )
 
 // MarkForwarded records, inside the relay's transaction, that the broker
-// confirmed the messages of submissions: submitted → forwarded. Messages
-// that carry no submission are ignored.
+// confirmed the messages of submissions: submitted → forwarded, in one
+// statement for the batch plus the events'. Messages that carry no
+// submission, and submissions no longer submitted (a redelivery, or the
+// reply came first), are left alone.
 func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.OutboxMessage) error {
+	args := []any{hub.StateForwarded, s.db.Now(), hub.StateSubmitted}
+	seen := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
-		id := m.Metadata[hub.HeaderSubmission]
-		if id == "" {
-			continue
-		}
-		var caseID, state string
-		err := tx.QueryRowContext(ctx, `SELECT case_id, state FROM submissions WHERE id = $1`+tx.db.Dialect.ForUpdate(), id).Scan(&caseID, &state)
-		if err != nil {
-			return fmt.Errorf("mark %s forwarded: %w", id, err)
-		}
-		if state != hub.StateSubmitted {
-			continue // a redelivery, or the reply came first
-		}
-		if err := s.forward(ctx, tx, m.TenantID, caseID, id); err != nil {
-			return err
+		if id := m.Metadata[hub.HeaderSubmission]; id != "" && !seen[id] {
+			seen[id] = true
+			args = append(args, id)
 		}
 	}
-	return nil
+	if len(seen) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `UPDATE submissions SET state = $1, forwarded_at = $2, deliveries = deliveries + 1
+		WHERE state = $3 AND id IN (`+placeholders(4, len(seen))+`) RETURNING id, tenant_id, case_id`, args...)
+	if err != nil {
+		return fmt.Errorf("mark forwarded: %w", err)
+	}
+	var events []*hub.Event
+	for rows.Next() {
+		e := &hub.Event{Type: hub.EventSubmissionForwarded, Actor: "hub"}
+		if err := rows.Scan(&e.SubmissionID, &e.TenantID, &e.CaseID); err != nil {
+			rows.Close()
+			return fmt.Errorf("mark forwarded: %w", err)
+		}
+		events = append(events, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("mark forwarded: %w", err)
+	}
+	return s.appendEvents(ctx, tx, events)
 }
 
 func (s *SubmissionStore) forward(ctx context.Context, tx *Tx, tenantID, caseID, id string) error {

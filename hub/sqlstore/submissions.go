@@ -95,25 +95,23 @@ func newCaseNumber(now time.Time) string {
 func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
 	for attempt := 0; ; attempt++ {
 		sub.CaseNumber = newCaseNumber(sub.CreatedAt)
-		// A savepoint lets a (very unlikely) duplicate number be retried
-		// without aborting the transaction on PostgreSQL.
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT case_number`); err != nil {
-			return fmt.Errorf("savepoint: %w", err)
-		}
-		_, err := tx.ExecContext(ctx, `
+		// A (very unlikely) duplicate number inserts nothing and is retried
+		// with another; no savepoint, no aborted transaction.
+		var id string
+		err := tx.QueryRowContext(ctx, `
 			INSERT INTO cases (id, tenant_id, case_number, client_id, citizen_id, destination_id, leika_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (tenant_id, case_number) DO NOTHING RETURNING id`,
 			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, nullString(sub.CitizenID), sub.DestinationID,
-			sub.ServiceType.Identifier, sub.CreatedAt)
+			sub.ServiceType.Identifier, sub.CreatedAt).Scan(&id)
 		if err == nil {
-			_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT case_number`)
-			return err
+			return nil
 		}
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT case_number`); rerr != nil {
-			return fmt.Errorf("rollback to savepoint: %w", rerr)
-		}
-		if err = Translate(err); !hub.IsCode(err, hub.ECONFLICT) || attempt == 4 {
+		if !ErrNoRows(err) {
 			return fmt.Errorf("insert case: %w", err)
+		}
+		if attempt == 4 {
+			return fmt.Errorf("insert case: no free case number after %d attempts", attempt+1)
 		}
 	}
 }
@@ -124,19 +122,23 @@ func (s *SubmissionStore) FindSubmission(ctx context.Context, tenantID, clientID
 	return findSubmission(ctx, s.db, tenantID, clientID, id, false)
 }
 
-func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, withData bool) (*hub.Submission, error) {
+// findSubmission reads a submission of clientID with its attachments'
+// metadata. With lock, inside a transaction, it also locks the submission's
+// row for the rest of the transaction (PostgreSQL; SQLite's write
+// transactions are already exclusive), so that its state is read and
+// changed by one transaction at a time.
+func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, lock bool) (*hub.Submission, error) {
 	sub := &hub.Submission{ID: id, TenantID: tenantID, ClientID: clientID}
 	var announced string
 	var contentType *string
-	var data []byte
 	var submittedAt nullTime
 	err := q.QueryRowContext(ctx, `
 		SELECT s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state, s.announced,
-			s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries, `+ifData(withData)+`
+			s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries
 		FROM submissions s JOIN cases c ON c.id = s.case_id
-		WHERE s.tenant_id = $1 AND s.client_id = $2 AND s.id = $3`, tenantID, clientID, id).Scan(
+		WHERE s.tenant_id = $1 AND s.client_id = $2 AND s.id = $3`+lockClause(q, lock), tenantID, clientID, id).Scan(
 		&sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name, &sub.State,
-		&announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries, &data)
+		&announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries)
 	if ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "No such submission."}
 	}
@@ -144,9 +146,12 @@ func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id st
 		return nil, fmt.Errorf("find submission: %w", err)
 	}
 	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
-	sub.ContentType, sub.Data = deref(contentType), data
+	sub.ContentType = deref(contentType)
 	if submittedAt.Valid {
 		sub.SubmittedAt = &submittedAt.Time
+	}
+	if len(sub.AnnouncedAttachments) == 0 {
+		return sub, nil // only announced attachments can be uploaded
 	}
 	rows, err := q.QueryContext(ctx, `
 		SELECT attachment_id, filename, mime_type, size, sha256, created_at FROM attachments
@@ -167,11 +172,13 @@ func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id st
 	return sub, rows.Err()
 }
 
-func ifData(with bool) string {
-	if with {
-		return "s.data"
+// lockClause locks the submission's row of a read inside a transaction on
+// PostgreSQL.
+func lockClause(q rowQuerier, lock bool) string {
+	if tx, ok := q.(*Tx); ok && lock && tx.db.Dialect == Postgres {
+		return " FOR UPDATE OF s"
 	}
-	return "NULL"
+	return ""
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -91,6 +91,7 @@ func TestSubmissionContract(t *testing.T) {
 			t.Run("Expiry", func(t *testing.T) { testExpiry(t, newFixture(t, d.Open(t))) })
 			t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newFixture(t, d.Open(t))) })
 			t.Run("CitizenCases", func(t *testing.T) { testCitizenCases(t, newFixture(t, d.Open(t))) })
+			t.Run("ForwardBatch", func(t *testing.T) { testForwardBatch(t, newFixture(t, d.Open(t))) })
 		})
 	}
 }
@@ -340,5 +341,79 @@ func testCitizenCases(t *testing.T, f *fixture) {
 	}
 	if _, err := f.store.ListCaseEventsForCitizen(ctx, f.tenant, "citizen-2", sub.CaseID); hub.ErrorCode(err) != hub.ENOTFOUND {
 		t.Fatalf("another citizen read the timeline: %v", err)
+	}
+}
+
+// testForwardBatch marks a whole relay batch forwarded at once: each
+// submission still submitted gets its event, numbered after its case's
+// last one, and a callback delivery where its vendor has a callback; one
+// whose decision came first, and messages of no submission, are left alone.
+func testForwardBatch(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	if err := f.store.PutCallback(ctx, &sqlstore.Callback{TenantID: f.tenant, ClientID: "vendor-cb", URL: "https://vendor.example/cb", SealedSecret: []byte("s")}); err != nil {
+		t.Fatal(err)
+	}
+	in := sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d"}
+	var subs []*hub.Submission
+	for i := range 6 {
+		client := "vendor-a"
+		if i%2 == 1 {
+			client = "vendor-cb"
+		}
+		sub := f.create(t, client, hub.NewID())
+		if _, err := f.store.MarkSubmitted(ctx, f.tenant, client, sub.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, sub)
+	}
+	early := subs[0] // its acceptance overtakes the broker confirm
+	if _, err := f.store.ApplyReply(ctx, sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept,
+		Body: hub.ReplyMessage{SubmissionID: early.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.InTx(ctx, func(tx *sqlstore.Tx) error {
+		return sqlstore.Enqueue(ctx, tx, hub.OutboxMessage{TenantID: f.tenant, Topic: "amthub.payments/x", Payload: []byte("{}")})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var msgs []hub.OutboxMessage
+	if err := f.db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
+		if msgs, err = sqlstore.ClaimOutbox(ctx, tx, 100); err != nil {
+			return err
+		}
+		return f.store.MarkForwarded(ctx, tx, msgs)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 7 {
+		t.Fatalf("claimed %d messages, want 7", len(msgs))
+	}
+	for _, sub := range subs {
+		want := []string{hub.EventSubmissionCreated, hub.EventSubmissionSubmitted, hub.EventSubmissionForwarded}
+		wantState := hub.StateForwarded
+		if sub == early {
+			want = append(want, hub.EventSubmissionAccepted)
+			wantState = hub.StateAccepted
+		}
+		if got := eventTypes(t, f, sub.ClientID, sub.CaseID); !equal(got, want) {
+			t.Errorf("timeline of %s = %v, want %v", sub.ID, got, want)
+		}
+		got, err := f.store.FindSubmission(ctx, f.tenant, sub.ClientID, sub.ID)
+		if err != nil || got.State != wantState || got.Deliveries != 1 {
+			t.Errorf("submission %s: state %s, deliveries %d, err %v; want %s, 1", sub.ID, got.State, got.Deliveries, err, wantState)
+		}
+	}
+	// vendor-cb's three cases have three events each, all queued once.
+	var queued, distinct int
+	if err := f.db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT event_id) FROM callback_deliveries WHERE client_id = 'vendor-cb'`).
+		Scan(&queued, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if queued != 9 || distinct != 9 {
+		t.Fatalf("callback deliveries of vendor-cb: %d (%d distinct events), want 9", queued, distinct)
+	}
+	var others int
+	if err := f.db.QueryRowContext(ctx, `SELECT count(*) FROM callback_deliveries WHERE client_id <> 'vendor-cb'`).Scan(&others); err != nil || others != 0 {
+		t.Fatalf("callback deliveries for vendors without a callback: %d (%v)", others, err)
 	}
 }

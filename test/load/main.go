@@ -31,6 +31,7 @@ type options struct {
 	out      string
 	noDev    bool
 	e2eRate  float64
+	only     string
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
 	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured ingest rate)")
 	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
+	flag.StringVar(&o.only, "only", "", `measure just one phase, for profiling: "ingest" (serve's ingest; set AMTHUB_PPROF_ADDR to profile the hub)`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -47,6 +49,9 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
+	}
+	if o.only != "" {
+		return // the phase logged its figure
 	}
 	md := res.markdown(o)
 	fmt.Print(md)

@@ -125,8 +125,7 @@ func rawSubmission(ctx context.Context, pool *pgxpool.Pool, t rawTarget, d rawDe
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, msgID, t.tenantID, bus.Topic(bus.SubmissionsExchange, d.id), meta, payload, now, now); err != nil {
 			return fmt.Errorf("raw outbox: %w", err)
 		}
-		_, err := tx.Exec(ctx, `SELECT pg_notify('amthub_outbox', '')`)
-		return err
+		return nil
 	})
 }
 

@@ -67,7 +67,7 @@ func run(ctx context.Context, o options) (*results, error) {
 	if err := r.serve(ctx, o, bin, filepath.Join(dir, "serve"), db, amqpURL); err != nil {
 		return nil, err
 	}
-	if !o.noDev {
+	if !o.noDev && o.only == "" {
 		if err := r.dev(ctx, o, bin, filepath.Join(dir, "dev")); err != nil {
 			return nil, err
 		}
@@ -98,6 +98,10 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
 	hubIngest(ctx, v, dests, o.workers, 2*time.Second) // warm-up
 	r.ingest, r.ingestFailed = hubIngest(ctx, v, dests, o.workers, o.duration)
+	if o.only == "ingest" {
+		log.Printf("serve: ingest %.0f submissions/s (%d failed)", r.ingest, r.ingestFailed)
+		return nil
+	}
 
 	if err := h.Proc.Stop(15 * time.Second); err != nil {
 		return err
