@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -132,13 +133,21 @@ func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id st
 	var announced string
 	var contentType *string
 	var submittedAt nullTime
+	var owner [2]string
+	// By primary key alone, owner checked below: with the owner in the
+	// WHERE clause PostgreSQL's generic plan for the prepared statement
+	// chose the (tenant, client, idempotency key) index and filtered the
+	// vendor's every submission by id — a lookup growing with the table.
 	err := q.QueryRowContext(ctx, `
-		SELECT s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state, s.announced,
-			s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries
+		SELECT s.tenant_id, s.client_id, s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state,
+			s.announced, s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries
 		FROM submissions s JOIN cases c ON c.id = s.case_id
-		WHERE s.tenant_id = $1 AND s.client_id = $2 AND s.id = $3`+lockClause(q, lock), tenantID, clientID, id).Scan(
-		&sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name, &sub.State,
-		&announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries)
+		WHERE s.id = $1`+lockClause(q, lock), id).Scan(
+		&owner[0], &owner[1], &sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name,
+		&sub.State, &announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries)
+	if err == nil && owner != [2]string{tenantID, clientID} {
+		err = sql.ErrNoRows // another tenant's or client's: not found, as if absent
+	}
 	if ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "No such submission."}
 	}

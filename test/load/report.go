@@ -35,6 +35,10 @@ func (r *results) markdown(o options) string {
 		w("| ingest, dev (SQLite, in-process bus) | %.0f | | %.2f of raw pgx | |\n", r.devIngest, r.devIngest/r.rawIngest)
 		w("| e2e p50 / p99, dev, at %.0f/s | %s / %s | | | |\n", r.devE2ERate, ms(r.devE2E.p50), ms(r.devE2E.p99))
 	}
+	if r.ingestCPU.hub > 0 {
+		w("\nCPU per submission during ingest: hub %.2f ms + its PostgreSQL backends %.2f ms; raw pgx: PostgreSQL backends %.2f ms.\n",
+			r.ingestCPU.hub, r.ingestCPU.pg, r.rawCPU.pg)
+	}
 	w("\nSamples: serve e2e %d, raw e2e %d, dev e2e %d; failed vendor submissions during ingest: %d.\n",
 		r.e2e.n, r.rawE2E.n, r.devE2E.n, r.ingestFailed)
 	for _, s := range []struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -20,6 +21,7 @@ import (
 type results struct {
 	ingest, rawIngest     float64 // submissions/s
 	ingestFailed          int
+	ingestCPU, rawCPU     cpuPerSub
 	relay, rawRelay       float64 // messages/s
 	relayN, msgSize       int
 	e2eRate               float64 // offered submissions/s
@@ -27,6 +29,30 @@ type results struct {
 	e2eStages, devStages  *stages
 	devIngest, devE2ERate float64
 	devE2E                latency
+}
+
+// cpuPerSub is CPU time per submission, in milliseconds: the hub's and
+// its PostgreSQL backends'.
+type cpuPerSub struct{ hub, pg float64 }
+
+// measureCPU runs fn, which returns submissions per second, and the CPU
+// each submission took in the hub at base (empty: none) and in the
+// backends of the database at dbURL. CPU figures are zero when they cannot
+// be sampled.
+func measureCPU(ctx context.Context, base, dbURL string, fn func() float64) (float64, cpuPerSub) {
+	before, err1 := sampleCPU(ctx, base, dbURL)
+	rate := fn()
+	after, err2 := sampleCPU(ctx, base, dbURL)
+	if err := errors.Join(err1, err2); err != nil {
+		log.Printf("CPU per submission not measured: %v", err)
+		return rate, cpuPerSub{}
+	}
+	n := rate * after.at.Sub(before.at).Seconds()
+	if n == 0 {
+		return rate, cpuPerSub{}
+	}
+	hub, pg := after.since(before)
+	return rate, cpuPerSub{hub: hub / n * 1000, pg: pg / n * 1000}
 }
 
 // latency summarises a sample.
@@ -97,9 +123,14 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 	v := hubproc.NewVendor(h.Base, h.Demo.Vendor.ClientID, h.Demo.Vendor.ClientSecret)
 	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
 	hubIngest(ctx, v, dests, o.workers, 2*time.Second) // warm-up
-	r.ingest, r.ingestFailed = hubIngest(ctx, v, dests, o.workers, o.duration)
+	r.ingest, r.ingestCPU = measureCPU(ctx, h.Base, db.URL, func() float64 {
+		var rate float64
+		rate, r.ingestFailed = hubIngest(ctx, v, dests, o.workers, o.duration)
+		return rate
+	})
 	if o.only == "ingest" {
-		log.Printf("serve: ingest %.0f submissions/s (%d failed)", r.ingest, r.ingestFailed)
+		log.Printf("serve: ingest %.0f submissions/s (%d failed); CPU per submission: hub %.2f ms, PostgreSQL %.2f ms",
+			r.ingest, r.ingestFailed, r.ingestCPU.hub, r.ingestCPU.pg)
 		return nil
 	}
 
@@ -116,7 +147,15 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 		return err
 	}
 	log.Printf("raw pgx: ingest, %d connections, %s", o.workers, o.duration)
-	if r.rawIngest, _, err = rawIngest(ctx, pool, target, o.workers, o.duration); err != nil {
+	if _, _, err := rawIngest(ctx, pool, target, o.workers, 2*time.Second); err != nil { // warm-up, as for the hub
+		return err
+	}
+	r.rawIngest, r.rawCPU = measureCPU(ctx, "", db.URL, func() float64 {
+		var rate float64
+		rate, _, err = rawIngest(ctx, pool, target, o.workers, o.duration)
+		return rate
+	})
+	if err != nil {
 		return err
 	}
 
