@@ -77,9 +77,11 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if cfg.Dev {
 		dbURL = "sqlite:" + cfg.DataDir + "/amthub.db"
 	}
-	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{}); err != nil {
+	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{MaxOpenConns: cfg.DatabasePool}); err != nil {
 		return nil, &configError{"AMTHUB_DATABASE_URL", err.Error()}
 	}
+	// Connection pool gauges: waits here mean the pool is too small.
+	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.DB, "amthub"))
 	a.closers = append(a.closers, a.DB.Close)
 	if err = a.DB.Migrate(ctx, nil); err != nil {
 		return nil, err
@@ -115,11 +117,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.mountModules(ctx); err != nil {
 		return nil, err
 	}
-	relays := 4
-	if cfg.Dev {
-		relays = 1 // SQLite has one writer
-	}
-	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded, Workers: relays})
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded, Workers: cfg.OutboxRelays})
 	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	return a, nil
 }

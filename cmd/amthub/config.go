@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -59,6 +60,12 @@ type Config struct {
 	PostboxReadCutoff time.Duration
 	// PprofAddr (AMTHUB_PPROF_ADDR) serves Go's profiler there; empty: off.
 	PprofAddr string
+	// DatabasePool (AMTHUB_DATABASE_POOL) bounds the PostgreSQL connections.
+	DatabasePool int
+	// OutboxRelays (AMTHUB_OUTBOX_RELAYS) is how many relay loops move the
+	// outbox to the broker; each holds a connection while its batch awaits
+	// the broker's confirms.
+	OutboxRelays int
 	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
 	// portal this hub serves; dev serves the demo tenant's.
 	PortalTenant string
@@ -88,6 +95,8 @@ var Variables = []Variable{
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
+	{"AMTHUB_DATABASE_POOL", "32", "most PostgreSQL connections one hub process opens"},
+	{"AMTHUB_OUTBOX_RELAYS", "8 (dev: 1)", "outbox relay loops; each holds a database connection while its batch awaits the broker's confirms"},
 	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; never the public port"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal this hub serves at /"},
 	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
@@ -168,6 +177,25 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
+	c.DatabasePool, c.OutboxRelays = 32, 8
+	if dev {
+		c.OutboxRelays = 1 // SQLite has one writer
+	}
+	for _, n := range []struct {
+		name string
+		to   *int
+	}{{"AMTHUB_DATABASE_POOL", &c.DatabasePool}, {"AMTHUB_OUTBOX_RELAYS", &c.OutboxRelays}} {
+		if v := getenv(n.name); v != "" {
+			i, err := strconv.Atoi(v)
+			if err != nil || i <= 0 || i > 1000 {
+				return c, &configError{n.name, "want a whole number from 1 to 1000"}
+			}
+			*n.to = i
+		}
+	}
+	if c.OutboxRelays >= c.DatabasePool {
+		return c, &configError{"AMTHUB_OUTBOX_RELAYS", "must be less than AMTHUB_DATABASE_POOL: the API needs connections too"}
+	}
 	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
 		c.EPayBLOriginator = v
 	}

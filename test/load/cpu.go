@@ -68,6 +68,31 @@ func (s cpuSample) since(earlier cpuSample) (hub, pg float64) {
 	return s.hub - earlier.hub, pg
 }
 
+// hubMetrics returns the lines of the hub's metrics that start with one of
+// prefixes.
+func hubMetrics(ctx context.Context, base string, prefixes ...string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("hub metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		for _, p := range prefixes {
+			if strings.HasPrefix(sc.Text(), p) {
+				b.WriteString(sc.Text() + "\n")
+				break
+			}
+		}
+	}
+	return b.String(), sc.Err()
+}
+
 func hubCPU(ctx context.Context, base string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {

@@ -41,7 +41,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
 	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured ingest rate)")
 	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
-	flag.StringVar(&o.only, "only", "", `measure just one phase, for profiling: "ingest" (serve's ingest; set AMTHUB_PPROF_ADDR to profile the hub)`)
+	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e" (needs -e2e-rate); set AMTHUB_PPROF_ADDR to profile the hub`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
