@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/amthub/amthub/hub"
 )
@@ -12,10 +14,22 @@ import (
 // attachments and case timelines.
 type SubmissionStore struct {
 	db *DB
+
+	// destinations caches FindDestination: a destination never changes
+	// once created (there is no update), so every submission need not read
+	// it and its services again. Whoever adds an update must invalidate.
+	destMu       sync.RWMutex
+	destinations map[[2]string]*hub.Destination
 }
 
+// maxCachedDestinations bounds the destination cache; past it, it starts
+// over.
+const maxCachedDestinations = 4096
+
 // NewSubmissionStore returns a SubmissionStore on db.
-func NewSubmissionStore(db *DB) *SubmissionStore { return &SubmissionStore{db: db} }
+func NewSubmissionStore(db *DB) *SubmissionStore {
+	return &SubmissionStore{db: db, destinations: map[[2]string]*hub.Destination{}}
+}
 
 // CreateDestination stores a destination with its services.
 func (s *SubmissionStore) CreateDestination(ctx context.Context, d *hub.Destination) error {
@@ -52,7 +66,30 @@ func (s *SubmissionStore) CreateDestination(ctx context.Context, d *hub.Destinat
 }
 
 // FindDestination returns a destination of the tenant with its services.
+// The caller owns the result.
 func (s *SubmissionStore) FindDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error) {
+	key := [2]string{tenantID, id}
+	s.destMu.RLock()
+	d := s.destinations[key]
+	s.destMu.RUnlock()
+	if d == nil {
+		var err error
+		if d, err = s.loadDestination(ctx, tenantID, id); err != nil {
+			return nil, err
+		}
+		s.destMu.Lock()
+		if len(s.destinations) >= maxCachedDestinations {
+			clear(s.destinations)
+		}
+		s.destinations[key] = d
+		s.destMu.Unlock()
+	}
+	c := *d
+	c.Services = slices.Clone(d.Services)
+	return &c, nil
+}
+
+func (s *SubmissionStore) loadDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error) {
 	d := &hub.Destination{ID: id, TenantID: tenantID}
 	var contact string
 	var key *string
