@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/amthub/amthub/connectors/fachverfahren"
 	"github.com/amthub/amthub/connectors/fachverfahren/sim"
+	"github.com/amthub/amthub/hub"
 )
 
 // startSimulators runs a Fachverfahren simulator for each demo destination
@@ -45,6 +47,7 @@ func newSimCommand(getenv func(string) string) *cobra.Command {
 	cmd := &cobra.Command{Use: "sim", Short: "Run simulators of outside systems against a hub's broker"}
 	var cfg sim.Config
 	var statusDelay time.Duration
+	var statuses []string
 	fv := &cobra.Command{
 		Use:   "fachverfahren",
 		Short: "Simulate a Fachverfahren on RabbitMQ (AMTHUB_AMQP_URL): accept, reject on a rule, send status updates",
@@ -55,6 +58,10 @@ func newSimCommand(getenv func(string) string) *cobra.Command {
 				return err
 			}
 			cfg.StatusDelay = statusDelay
+			cfg.Statuses = []string{} // none
+			if !slices.Equal(statuses, []string{"none"}) {
+				cfg.Statuses = statuses
+			}
 			logger := newLogger(Config{LogFormat: "json"})
 			pub, sub, err := fachverfahren.AMQPPubSub(url, logger)
 			if err != nil {
@@ -78,7 +85,9 @@ func newSimCommand(getenv func(string) string) *cobra.Command {
 	f.StringVar(&cfg.DestinationID, "destination", "", "destination id whose queue fv.<id> to consume (required)")
 	f.StringVar(&cfg.LogPath, "log", "", "durable applied-log file (JSON lines); empty keeps it in memory")
 	f.StringVar(&cfg.RejectPointer, "reject-pointer", "", "JSON pointer into the data; reject when it equals true (default /simulateReject)")
-	f.DurationVar(&statusDelay, "status-delay", 50*time.Millisecond, "delay between status updates; negative sends none")
+	f.DurationVar(&statusDelay, "status-delay", 50*time.Millisecond, "pause before each status update; negative: none")
+	f.StringSliceVar(&statuses, "statuses", []string{hub.StatusReceived, hub.StatusProcessing, hub.StatusCompleted},
+		`status updates sent after an accept, in order; "none" sends only the accept`)
 	f.IntVar(&cfg.Concurrency, "concurrency", 8, "submissions handled at once")
 	_ = fv.MarkFlagRequired("destination")
 	cmd.AddCommand(fv)

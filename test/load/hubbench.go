@@ -177,3 +177,54 @@ func simLogs(dir string, dests []hubproc.Destination, name func(id string) strin
 	}
 	return out
 }
+
+// pipelineMax measures the end-to-end maximum: workers vendors in a closed
+// loop for d while the Fachverfahren simulators behind logs consume, then
+// the wait until they have applied everything. It returns submissions
+// applied per second from the first submit to the last application: what
+// the whole pipeline sustains, not just its front door.
+func pipelineMax(ctx context.Context, v *hubproc.Vendor, dests []hubproc.Destination, logs []string, workers int, d time.Duration) (float64, error) {
+	start := time.Now()
+	hubIngest(ctx, v, dests, workers, d)
+	n, last, err := waitApplied(logs, start)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	return float64(n) / last.Sub(start).Seconds(), nil
+}
+
+// waitApplied waits until the simulators behind logs have applied nothing
+// new for a second and returns how many submissions they applied since
+// since, and when the last one.
+func waitApplied(logs []string, since time.Time) (n int, last time.Time, err error) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for prev := -1; ; prev = n {
+		time.Sleep(time.Second)
+		n, last = 0, time.Time{}
+		for _, p := range logs {
+			entries, err := sim.ReadLog(p)
+			if err != nil {
+				return 0, last, err
+			}
+			for _, a := range entries {
+				if !a.AppliedAt.Before(since) {
+					n++
+					last = maxTime(last, a.AppliedAt)
+				}
+			}
+		}
+		if n == prev {
+			return n, last, nil
+		}
+		if time.Now().After(deadline) {
+			return n, last, fmt.Errorf("the simulators still apply submissions after 2 minutes")
+		}
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

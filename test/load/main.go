@@ -32,6 +32,7 @@ type options struct {
 	noDev    bool
 	e2eRate  float64
 	only     string
+	statuses bool
 }
 
 func main() {
@@ -39,9 +40,10 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 16, "concurrent vendors (closed loop) and raw pgx connections")
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each measurement")
 	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
-	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured ingest rate)")
+	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured end-to-end maximum)")
 	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
-	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e" (needs -e2e-rate); set AMTHUB_PPROF_ADDR to profile the hub`)
+	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e"; set AMTHUB_PPROF_ADDR to profile the hub`)
+	flag.BoolVar(&o.statuses, "sim-statuses", false, "let the Fachverfahren simulators send three status updates after each accept (default: the accept alone)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -24,6 +24,7 @@ type results struct {
 	ingestCPU, rawCPU     cpuPerSub
 	relay, rawRelay       float64 // messages/s
 	relayN, msgSize       int
+	e2eMax, devE2EMax     float64 // submissions/s applied, closed loop
 	e2eRate               float64 // offered submissions/s
 	e2e, rawE2E           latency
 	e2eStages, devStages  *stages
@@ -203,7 +204,7 @@ func (r *results) serveLatency(ctx context.Context, o options, bin, dir string, 
 	var logs []string
 	for _, d := range dests {
 		s := &hubproc.Sim{Bin: bin, AMQPURL: amqpURL, DestinationID: d.DestinationID, Dir: dir,
-			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl")}
+			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl"), AcceptOnly: !o.statuses}
 		if err := s.Start(); err != nil {
 			return err
 		}
@@ -211,9 +212,15 @@ func (r *results) serveLatency(ctx context.Context, o options, bin, dir string, 
 		logs = append(logs, s.LogPath)
 	}
 	time.Sleep(2 * time.Second) // let the simulators subscribe
-	r.e2eRate = r.ingest / 2
 	if o.e2eRate > 0 {
 		r.e2eRate = o.e2eRate
+	} else {
+		log.Printf("serve: end-to-end maximum, %d vendors, %s", o.workers, o.duration)
+		max, err := pipelineMax(ctx, v, dests, logs, o.workers, o.duration)
+		if err != nil {
+			return err
+		}
+		r.e2eMax, r.e2eRate = max, max/2
 	}
 	log.Printf("serve: end-to-end latency at %.0f submissions/s", r.e2eRate)
 	lat, st, err := hubLatency(ctx, v, dests, logs, r.e2eRate, o.duration)
@@ -252,10 +259,16 @@ func (r *results) dev(ctx context.Context, o options, bin, dir string) error {
 	log.Printf("dev: ingest, %d vendors, %s", o.workers, o.duration)
 	hubIngest(ctx, v, dests, o.workers, 2*time.Second)
 	r.devIngest, _ = hubIngest(ctx, v, dests, o.workers, o.duration)
-	time.Sleep(5 * time.Second) // let the simulators catch up
-	r.devE2ERate = r.devIngest / 2
-	log.Printf("dev: end-to-end latency at %.0f submissions/s", r.devE2ERate)
 	logs := simLogs(dir, dests, func(id string) string { return "sim-" + id + ".log" })
+	if _, _, err := waitApplied(logs, time.Now()); err != nil { // let the simulators catch up
+		return err
+	}
+	log.Printf("dev: end-to-end maximum, %d vendors, %s", o.workers, o.duration)
+	if r.devE2EMax, err = pipelineMax(ctx, v, dests, logs, o.workers, o.duration); err != nil {
+		return err
+	}
+	r.devE2ERate = r.devE2EMax / 2
+	log.Printf("dev: end-to-end latency at %.0f submissions/s", r.devE2ERate)
 	lat, st, err := hubLatency(ctx, v, dests, logs, r.devE2ERate, o.duration)
 	if err != nil {
 		return err

@@ -118,7 +118,10 @@ func Ready(ctx context.Context, base string) error {
 // Sim is a Fachverfahren simulator process with a durable applied log.
 type Sim struct {
 	Bin, AMQPURL, DestinationID, LogPath, Dir string
-	Proc                                      *Proc
+	// AcceptOnly makes it answer each submission with its accept alone,
+	// without the three status updates it sends by default.
+	AcceptOnly bool
+	Proc       *Proc
 }
 
 // StderrPath is the simulator's own log (not the applied log).
@@ -128,6 +131,9 @@ func (s *Sim) StderrPath() string { return filepath.Join(s.Dir, "sim-"+s.Destina
 // wait for the subscription; the queue is durable.
 func (s *Sim) Start() error {
 	args := []string{"sim", "fachverfahren", "--destination", s.DestinationID, "--log", s.LogPath, "--status-delay", "-1ms"}
+	if s.AcceptOnly {
+		args = append(args, "--statuses", "none")
+	}
 	p, err := Start("sim "+s.DestinationID, s.Bin, args, []string{"AMTHUB_AMQP_URL=" + s.AMQPURL}, s.StderrPath())
 	if err != nil {
 		return err
