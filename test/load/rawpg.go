@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,16 +85,12 @@ func rawIngest(ctx context.Context, pool *pgxpool.Pool, t rawTarget, workers int
 
 func rawSubmission(ctx context.Context, pool *pgxpool.Pool, t rawTarget, d rawDest) error {
 	subID, caseID, now := newID(), newID(), time.Now().UTC()
-	caseNumber := fmt.Sprintf("%d-%s", now.Year(), uuid.NewString()[:9])
+	caseNumber := fmt.Sprintf("%d-%s", now.Year(), strings.ToUpper(strings.ReplaceAll(uuid.NewString(), "-", "")[:12]))
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SAVEPOINT case_number`); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cases (id, tenant_id, case_number, client_id, citizen_id, destination_id, leika_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, caseID, t.tenantID, caseNumber, t.clientID, nil, d.id, d.leika, now); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT case_number`); err != nil {
+		var id string // as the hub: a taken number inserts nothing (and would be retried)
+		if err := tx.QueryRow(ctx, `INSERT INTO cases (id, tenant_id, case_number, client_id, citizen_id, destination_id, leika_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, case_number) DO NOTHING RETURNING id`,
+			caseID, t.tenantID, caseNumber, t.clientID, nil, d.id, d.leika, now).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_id, case_id, client_id, destination_id, leika_key, service_name,
