@@ -4,6 +4,18 @@ package portal
 // overview.
 type area struct{ Path, Title, Hint string }
 
+// postAreas lists the mailbox and the document safe, where they are on.
+func (p *Portal) postAreas() []area {
+	var out []area
+	if p.svc.Mailbox != nil {
+		out = append(out, area{"/konto/postfach", "Postfach", "Nachrichten der Behörden"})
+	}
+	if p.documentsOn() {
+		out = append(out, area{"/konto/dokumente", "Dokumentensafe", "Ihre Nachweise"})
+	}
+	return out
+}
+
 // accountAreas lists the account's further pages whose service is there.
 func (p *Portal) accountAreas() []area {
 	var out []area

@@ -175,7 +175,8 @@ type accountView struct {
 	Form    formView
 	Saved   bool
 	Cases   []sqlstore.CaseSummary
-	Areas   []area // areas.go
+	Post    []area // areas.go: mailbox and document safe
+	Areas   []area // areas.go: payments and consents
 }
 
 func (p *Portal) accountPage(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +204,7 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, s *Session,
 			"street": prof.Street, "postcode": prof.Postcode, "city": prof.City, "phone": prof.Phone}
 	}
 	p.render(w, r, status, "account", "Mein Servicekonto", accountView{Profile: prof, Form: form, Saved: saved, Cases: cases,
-		Areas: p.accountAreas()})
+		Post: p.postAreas(), Areas: p.accountAreas()})
 }
 
 var profileFields = []string{"given_name", "family_name", "birth_name", "birth_date", "birth_place", "street", "postcode", "city", "phone"}
