@@ -42,6 +42,9 @@ type DB struct {
 	wake chan struct{} // outbox wake-ups from local commits and LISTEN
 
 	notifying, notifyPending atomic.Bool // see notifyPeers
+	// instance tags this process's NOTIFYs, so that its own listener
+	// ignores them: its relays were woken locally already.
+	instance string
 }
 
 // Options tune a DB.
@@ -54,7 +57,7 @@ type Options struct {
 // "postgresql://…" for PostgreSQL, "sqlite:PATH" or "file:PATH" for SQLite.
 // It pings the database before it returns.
 func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
-	db := &DB{url: rawURL, Now: func() time.Time { return time.Now().UTC() }, wake: make(chan struct{}, 1)}
+	db := &DB{url: rawURL, Now: func() time.Time { return time.Now().UTC() }, wake: make(chan struct{}, 1), instance: hub.NewID()}
 	var err error
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):

@@ -43,9 +43,12 @@ func (db *DB) listenOnce(ctx context.Context) error {
 	}
 	db.signalOutbox() // catch up on what was committed while we were away
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return fmt.Errorf("wait for notification: %w", err)
 		}
-		db.signalOutbox()
+		if n.Payload != db.instance { // our own commits woke our relays already
+			db.signalOutbox()
+		}
 	}
 }

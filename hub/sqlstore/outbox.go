@@ -147,7 +147,7 @@ func (db *DB) notifyPeers() {
 		for {
 			for db.notifyPending.Swap(false) {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_, _ = db.ExecContext(ctx, `SELECT pg_notify($1, '')`, notifyChannel) // best effort, see above
+				_, _ = db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, db.instance) // best effort, see above
 				cancel()
 			}
 			db.notifying.Store(false)
