@@ -1,13 +1,10 @@
 package portal
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"mime"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -80,23 +77,6 @@ var documentTypes = map[string][]string{
 	"image/png":       {".png"},
 	"image/jpeg":      {".jpg", ".jpeg"},
 	"text/plain":      {".txt"},
-}
-
-// sniffDocument returns what the bytes are, by their signature.
-func sniffDocument(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte("%PDF-")):
-		return "application/pdf"
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		return "image/png"
-	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
-		return "image/jpeg"
-	}
-	t, _, _ := mime.ParseMediaType(http.DetectContentType(b))
-	if t == "text/plain" && utf8.Valid(b) {
-		return t
-	}
-	return "application/octet-stream"
 }
 
 // checkName accepts a name of 1 to max characters in one line.
@@ -244,7 +224,7 @@ func (d *DocumentStore) checkDocument(filename string, content []byte) (name, mi
 	if len(content) == 0 {
 		return "", "", hub.FieldError("datei", "Die Datei ist leer.")
 	}
-	mimeType = sniffDocument(content)
+	mimeType = mailbox.Sniff(content) // the same signatures as mail attachments
 	endings, ok := documentTypes[mimeType]
 	ext := strings.ToLower(path.Ext(name))
 	if !ok || !slices.Contains(endings, ext) {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
@@ -360,23 +359,7 @@ func readAll(t *testing.T, resp *http.Response) []byte {
 // TestSessionLevel: every session store keeps the login's assurance level
 // (the mailbox checks it), and an unset level reads as a password login.
 func TestSessionLevel(t *testing.T) {
-	stores := map[string]func(t *testing.T) (portal.SessionStore, string){}
-	for _, d := range hubtest.Databases() {
-		stores["db-"+d.Name] = func(t *testing.T) (portal.SessionStore, string) {
-			db := d.Open(t)
-			return portal.NewDBSessions(db), hubtest.MustTenant(t, db)
-		}
-	}
-	stores["redis"] = func(t *testing.T) (portal.SessionStore, string) {
-		opts, err := redis.ParseURL(hubtest.RedisURL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := redis.NewClient(opts)
-		t.Cleanup(func() { c.Close() })
-		return portal.NewRedisSessions(c, hubtest.Unique("test:")), "tenant"
-	}
-	for name, open := range stores {
+	for name, open := range sessionStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			store, tenant := open(t)

@@ -12,9 +12,9 @@ import (
 	"github.com/amthub/amthub/portal"
 )
 
-// TestSessionStores runs one contract over the database (on both
-// dialects) and the Redis session store.
-func TestSessionStores(t *testing.T) {
+// sessionStores opens each session store, with a tenant for it: the
+// database one on both dialects, and Redis.
+func sessionStores() map[string]func(t *testing.T) (portal.SessionStore, string) {
 	stores := map[string]func(t *testing.T) (portal.SessionStore, string){}
 	for _, d := range hubtest.Databases() {
 		stores["db-"+d.Name] = func(t *testing.T) (portal.SessionStore, string) {
@@ -31,7 +31,13 @@ func TestSessionStores(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return portal.NewRedisSessions(c, hubtest.Unique("test:")), "tenant"
 	}
-	for name, open := range stores {
+	return stores
+}
+
+// TestSessionStores runs one contract over the database (on both
+// dialects) and the Redis session store.
+func TestSessionStores(t *testing.T) {
+	for name, open := range sessionStores() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			store, tenant := open(t)

@@ -43,7 +43,7 @@ func (s *Service) checkAttachment(i int, a *AttachmentData) error {
 		return &hub.Error{Code: hub.EINVALID, Kind: "attachment_type_forbidden", Field: field + "/mimeType",
 			Message: "Allowed types: " + strings.Join(s.cfg.AllowedTypes, ", ") + "."}
 	}
-	if sniffed := sniff(a.Content); sniffed != declared {
+	if sniffed := Sniff(a.Content); sniffed != declared {
 		return &hub.Error{Code: hub.EINVALID, Kind: "attachment_type_forbidden", Field: field + "/content",
 			Message: fmt.Sprintf("The content is %s, not %s.", sniffed, declared)}
 	}
@@ -51,8 +51,10 @@ func (s *Service) checkAttachment(i int, a *AttachmentData) error {
 	return nil
 }
 
-// sniff returns what the bytes are, by their signature.
-func sniff(b []byte) string {
+// Sniff returns the media type of content by its signature, not by what
+// it claims: PDF, PNG, JPEG, UTF-8 text, else what net/http detects
+// ("application/octet-stream" for text that is not UTF-8).
+func Sniff(b []byte) string {
 	switch {
 	case bytes.HasPrefix(b, []byte("%PDF-")):
 		return "application/pdf"
