@@ -150,9 +150,10 @@ func (a *Accounts) UpdateProfile(ctx context.Context, tenantID, citizenID string
 	return nil
 }
 
-// Delete removes a citizen's account, master data and document safe. The
-// cases a vendor made for the citizen stay with the vendor and the
-// authority.
+// Delete removes a citizen's account, master data, document safe and
+// postbox references, in one transaction. The cases a vendor made for the
+// citizen stay with the vendor and the authority, unlinked from the
+// account. (The portal's handler revokes the OAuth grants first.)
 func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error {
 	return a.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := deleteAllDocuments(ctx, tx, tenantID, citizenID); err != nil {
@@ -160,6 +161,17 @@ func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_profiles WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
 			return fmt.Errorf("delete profile: %w", err)
+		}
+		// The vendors' cases stay (they are the authorities' records) but
+		// point to no account any more; postbox references die, so nothing
+		// can be delivered to the deleted account.
+		if _, err := tx.ExecContext(ctx, `UPDATE cases SET citizen_id = NULL WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
+			return fmt.Errorf("unlink cases: %w", err)
+		}
+		for _, table := range []string{"mailbox_postboxes", "mailbox_external"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
+				return fmt.Errorf("delete %s: %w", table, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM citizen_accounts WHERE tenant_id = $1 AND id = $2`, tenantID, citizenID); err != nil {
 			return fmt.Errorf("delete account: %w", err)

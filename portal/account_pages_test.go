@@ -416,3 +416,68 @@ func TestConsentsPage(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteAccountForgets deletes an account that granted a vendor access,
+// has a case and a postbox reference: the vendor's tokens stop working,
+// the case stays but no longer points to the account, the postbox
+// reference is gone; another citizen keeps everything.
+func TestDeleteAccountForgets(t *testing.T) {
+	for _, d := range hubtest.Databases() {
+		t.Run(d.Name, func(t *testing.T) {
+			ctx := context.Background()
+			a := newAccountEnv(t, d.Open(t), false)
+			erika, erikaID := a.citizen(t, "erika-"+hub.NewID()+"@example.org")
+			max, maxID := a.citizen(t, "max-"+hub.NewID()+"@example.org")
+			grant := a.grant(t, erika, a.demoApp())
+			maxGrant := a.grant(t, max, a.demoApp())
+			erikaCase, maxCase := a.cases.Case(t, "vendor-a", erikaID), a.cases.Case(t, "vendor-a", maxID)
+			for _, citizen := range []string{erikaID, maxID} {
+				if _, err := a.db.ExecContext(ctx, `INSERT INTO mailbox_postboxes (ref, tenant_id, client_id, citizen_id, created_at)
+					VALUES ($1, $2, 'vendor-a', $3, $4)`, hub.NewID(), a.tenant, citizen, time.Now().UTC()); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			erika.get("/konto/loeschen")
+			if code, body := erika.post("/konto/loeschen", url.Values{"confirm": {"ja"}}); code != http.StatusOK || !strings.Contains(body, "Konto gelöscht") {
+				t.Fatalf("delete: %d %s", code, body)
+			}
+			if got := a.resource(t, grant.AccessToken); got != http.StatusUnauthorized {
+				t.Errorf("the vendor's access token after the account was deleted: %d, want 401", got)
+			}
+			tr := a.token(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {grant.RefreshToken}, "client_id": {a.demo.Portal.ClientID}})
+			if tr.status == http.StatusOK || tr.Error != "invalid_grant" {
+				t.Errorf("the vendor's refresh after the account was deleted: %d %q, want invalid_grant", tr.status, tr.Error)
+			}
+			citizenOf := func(caseID string) *string {
+				var c *string
+				if err := a.db.QueryRowContext(ctx, `SELECT citizen_id FROM cases WHERE id = $1`, caseID).Scan(&c); err != nil {
+					t.Fatalf("case %s: %v", caseID, err)
+				}
+				return c
+			}
+			if c := citizenOf(erikaCase.CaseID); c != nil {
+				t.Errorf("the deleted account's case still points to %q", *c)
+			}
+			postboxes := func(citizen string) (n int) {
+				if err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM mailbox_postboxes WHERE citizen_id = $1`, citizen).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := postboxes(erikaID); n != 0 {
+				t.Errorf("%d postbox references of the deleted account left", n)
+			}
+			// Max is untouched.
+			if got := a.resource(t, maxGrant.AccessToken); got != http.StatusOK {
+				t.Errorf("Max's grant: %d, want 200", got)
+			}
+			if c := citizenOf(maxCase.CaseID); c == nil || *c != maxID {
+				t.Errorf("Max's case lost its citizen: %v", c)
+			}
+			if n := postboxes(maxID); n != 1 {
+				t.Errorf("Max's postbox references: %d, want 1", n)
+			}
+		})
+	}
+}

@@ -269,6 +269,21 @@ func (p *Portal) deleteAccount(w http.ResponseWriter, r *http.Request) {
 			formView{Error: "Bitte bestätigen Sie, dass Sie das Konto löschen wollen.", Field: "confirm"})
 		return
 	}
+	// First end what applications may do in the citizen's name: a failure
+	// here leaves the account as it was, to delete again.
+	if p.svc.Consents != nil {
+		consents, err := p.svc.Consents.List(r.Context(), s.TenantID, s.CitizenID)
+		if err != nil {
+			p.fail(w, r, err)
+			return
+		}
+		for _, c := range consents {
+			if err := p.svc.Consents.Revoke(r.Context(), s.TenantID, s.CitizenID, c.ClientID); err != nil && !hub.IsCode(err, hub.ENOTFOUND) {
+				p.fail(w, r, err)
+				return
+			}
+		}
+	}
 	if err := p.accounts.Delete(r.Context(), s.TenantID, s.CitizenID); err != nil {
 		p.fail(w, r, err)
 		return
@@ -278,7 +293,7 @@ func (p *Portal) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.setCookie(w, "session", "", -1, http.SameSiteLaxMode)
-	p.render(w, r, http.StatusOK, "message", "Konto gelöscht", map[string]string{"Message": "Ihr Servicekonto und Ihre Stammdaten sind gelöscht."})
+	p.render(w, r, http.StatusOK, "message", "Konto gelöscht", map[string]string{"Message": "Ihr Servicekonto, Ihre Stammdaten und Ihr Dokumentensafe sind gelöscht. Anwendungen, denen Sie Zugriff gegeben hatten, haben ihn nicht mehr."})
 }
 
 func (p *Portal) outboxPage(w http.ResponseWriter, r *http.Request) {
