@@ -15,7 +15,8 @@ import (
 	"github.com/amthub/amthub/hub"
 )
 
-// Request/reply over AMQP (RabbitMQ; contract in openapi/registers-asyncapi.yaml). The hub publishes a query to the
+// Request/reply over AMQP (RabbitMQ; the contract is
+// openapi/registers-asyncapi.yaml). The hub publishes a query to the
 // register's request queue through the default exchange, with
 //   - reply_to amq.rabbitmq.reply-to (RabbitMQ's Direct Reply-to: no reply
 //     queue to declare or clean up; replies come straight back on the
