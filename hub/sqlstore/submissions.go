@@ -15,16 +15,10 @@ import (
 // the submission.created event. With an idempotency key already used by the
 // same client for the same request, it returns the earlier submission and
 // created=false; for a different request, EUNPROCESSABLE.
+//
+// A first request costs no lookup: the key's unique index refuses a retry,
+// and only then is the earlier submission read.
 func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submission, idemKey, requestHash string) (created bool, err error) {
-	if idemKey != "" {
-		prev, err := s.findByIdempotencyKey(ctx, sub.TenantID, sub.ClientID, idemKey, requestHash)
-		if err != nil || prev != nil {
-			if prev != nil {
-				*sub = *prev
-			}
-			return false, err
-		}
-	}
 	now := s.db.Now()
 	sub.ID, sub.CaseID, sub.State, sub.CreatedAt = hub.NewID(), hub.NewID(), hub.StateIncomplete, now
 	announced, _ := json.Marshal(sub.AnnouncedAttachments)
@@ -46,12 +40,16 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 				"announcedAttachments": sub.AnnouncedAttachments})})
 	})
 	if hub.IsCode(err, hub.ECONFLICT) && idemKey != "" {
-		// A concurrent request with the same key won the race.
-		prev, err := s.findByIdempotencyKey(ctx, sub.TenantID, sub.ClientID, idemKey, requestHash)
-		if err == nil && prev != nil {
+		// A retry, or a concurrent request with the same key that won.
+		prev, ferr := s.findByIdempotencyKey(ctx, sub.TenantID, sub.ClientID, idemKey, requestHash)
+		switch {
+		case ferr != nil:
+			return false, ferr
+		case prev != nil:
 			*sub = *prev
+			return false, nil
 		}
-		return false, err
+		return false, err // a conflict of something else
 	}
 	return err == nil, err
 }
