@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/portal/browsertest"
 )
 
 var pdf = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
@@ -323,42 +324,26 @@ func sendMessage(t *testing.T, h *Hub, tok, key string, body map[string]any) str
 	return m.MessageID
 }
 
-// newBrowser starts a headless Chromium with an empty profile for the
-// test (Debian's /usr/bin/chromium, as the portal's own browser tests).
+// newBrowser starts Chromium for this test, for three minutes at most.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("%s missing: scripts/test-services.sh installs it: %v", chromium, err)
+	bctx, stop, err := browsertest.Start()
+	if err != nil {
+		t.Fatal(err)
 	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	bctx, bcancel := chromedp.NewContext(actx)
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
-	t.Cleanup(func() { cancel(); bcancel(); acancel() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	t.Cleanup(func() { cancel(); stop() })
 	return ctx
 }
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, what, steps...)
 }
 
 func text(t *testing.T, ctx context.Context, css string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
-	if err != nil {
-		t.Fatalf("text of %s: %v", css, err)
-	}
-	return strings.TrimSpace(s)
+	return browsertest.Text(t, ctx, css)
 }
 
 func eval[T any](t *testing.T, ctx context.Context, js string, opts ...chromedp.EvaluateOption) T {
@@ -375,51 +360,9 @@ func eval[T any](t *testing.T, ctx context.Context, js string, opts ...chromedp.
 // desktop width into test/out/portal.
 func checkPage(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	axe, err := os.ReadFile(filepath.Join("..", "..", "portal", "testdata", "axe", "node_modules", "axe-core", "axe.min.js"))
+	axe, err := browsertest.LoadAxe(filepath.Join("..", "..", "portal", "testdata", "axe"))
 	if err != nil {
-		t.Fatalf("axe-core missing (scripts/test-services.sh installs it): %v", err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](string(axe))); err != nil {
-		t.Fatalf("%s: inject axe-core: %v", name, err)
-	}
-	type violation struct {
-		ID, Impact, Help string
-		Nodes            []string
-	}
-	const run = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-		.then(r => ({passes: r.passes.length, violations: r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
-		.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))}))`
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
-		Passes     int
-		Violations []violation
-	}](run, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: run axe-core: %v", name, err)
-	}
-	if res.Passes == 0 {
-		t.Errorf("%s: axe-core checked nothing", name)
-	}
-	t.Logf("%s: axe-core: %d rules passed, %d serious or critical violations", name, res.Passes, len(res.Violations))
-	for _, v := range res.Violations {
-		t.Errorf("%s: axe %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
-	}
-	dir := filepath.Join("..", "out", "portal")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, size := range []struct {
-		label string
-		w, h  int64
-	}{{"phone", 390, 844}, {"desktop", 1280, 900}} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
-			t.Fatalf("%s: viewport: %v", name, err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("%s: screenshot: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name+"-"+size.label+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	browsertest.Check(t, ctx, axe, filepath.Join("..", "out", "portal"), name)
 }
