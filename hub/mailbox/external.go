@@ -75,12 +75,7 @@ func (s *Service) DeliverOnce(ctx context.Context, limit int) (int, error) {
 			ids = append(ids, id)
 		}
 		rows.Close()
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET next_attempt_at = $2 WHERE id = $1`, id, now.Add(deliveryLease)); err != nil {
-				return fmt.Errorf("lease delivery: %w", err)
-			}
-		}
-		return nil
+		return lease(ctx, tx, ids, now.Add(deliveryLease))
 	})
 	if err != nil {
 		return 0, err
@@ -165,4 +160,22 @@ func (s *Service) recordDelivery(ctx context.Context, m *Message, extID string, 
 		}
 		return s.record(ctx, tx, m, EventFailed, "hub", map[string]any{"reason": hub.ErrorKind(cause)})
 	})
+}
+
+// lease postpones the next attempt of the messages ids to until, in one
+// statement: another worker skips them until then, and a crashed worker's
+// lease runs out.
+func lease(ctx context.Context, tx *sqlstore.Tx, ids []string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{until}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET next_attempt_at = $1 WHERE id IN (`+
+		sqlstore.Placeholders(2, len(ids))+`)`, args...); err != nil {
+		return fmt.Errorf("lease messages: %w", err)
+	}
+	return nil
 }

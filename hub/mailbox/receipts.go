@@ -86,13 +86,11 @@ func (s *Service) CheckReadOnce(ctx context.Context, limit int) (int, error) {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("lease read checks: %w", err)
 		}
-		for _, d := range todo {
-			if _, err := tx.ExecContext(ctx, `UPDATE mailbox_messages SET next_attempt_at = $2 WHERE id = $1`,
-				d.id, now.Add(readCheckLease)); err != nil {
-				return fmt.Errorf("lease read check: %w", err)
-			}
+		ids := make([]string, len(todo))
+		for i, d := range todo {
+			ids[i] = d.id
 		}
-		return nil
+		return lease(ctx, tx, ids, now.Add(readCheckLease))
 	})
 	if err != nil {
 		return 0, err

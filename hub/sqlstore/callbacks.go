@@ -110,28 +110,65 @@ func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Durati
 			ids = append(ids, id)
 		}
 		rows.Close()
+		if len(ids) == 0 {
+			return nil
+		}
+		// One statement leases them all, one reads what sending needs.
+		in := Placeholders(2, len(ids))
+		args := []any{now.Add(lease)}
 		for _, id := range ids {
-			d := Delivery{ID: id}
+			args = append(args, id)
+		}
+		byID := make(map[string]*Delivery, len(ids))
+		rows, err = tx.QueryContext(ctx, `UPDATE callback_deliveries SET next_at = $1, attempts = attempts + 1
+			WHERE id IN (`+in+`) RETURNING id, attempts, created_at, event_id, client_id`, args...)
+		if err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		for rows.Next() {
+			d := &Delivery{}
+			if err := rows.Scan(&d.ID, &d.Attempts, &d.CreatedAt, &d.Event.ID, &d.ClientID); err != nil {
+				rows.Close()
+				return fmt.Errorf("lease deliveries: %w", err)
+			}
+			byID[d.ID] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("lease deliveries: %w", err)
+		}
+		rows, err = tx.QueryContext(ctx, `
+			SELECT d.id, cb.url, cb.secret, e.tenant_id, e.case_id, e.seq, e.type, e.submission_id, e.actor, e.data, e.token, e.created_at
+			FROM callback_deliveries d
+			JOIN callbacks cb ON cb.tenant_id = d.tenant_id AND cb.client_id = d.client_id
+			JOIN case_events e ON e.id = d.event_id
+			WHERE d.id IN (`+Placeholders(1, len(ids))+`)`, args[1:]...)
+		if err != nil {
+			return fmt.Errorf("load deliveries: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
 			var sub, tok *string
 			var data string
-			err := tx.QueryRowContext(ctx, `
-				UPDATE callback_deliveries SET next_at = $2, attempts = attempts + 1 WHERE id = $1
-				RETURNING attempts, created_at, event_id, client_id`, id, now.Add(lease)).Scan(&d.Attempts, &d.CreatedAt, &d.Event.ID, &d.ClientID)
-			if err != nil {
-				return fmt.Errorf("lease delivery %s: %w", id, err)
+			var e hub.Event
+			var url string
+			var secret []byte
+			if err := rows.Scan(&id, &url, &secret, &e.TenantID, &e.CaseID, &e.Seq, &e.Type, &sub, &e.Actor, &data, &tok, &e.CreatedAt); err != nil {
+				return fmt.Errorf("load deliveries: %w", err)
 			}
-			err = tx.QueryRowContext(ctx, `
-				SELECT cb.url, cb.secret, e.tenant_id, e.case_id, e.seq, e.type, e.submission_id, e.actor, e.data, e.token, e.created_at
-				FROM callback_deliveries d
-				JOIN callbacks cb ON cb.tenant_id = d.tenant_id AND cb.client_id = d.client_id
-				JOIN case_events e ON e.id = d.event_id
-				WHERE d.id = $1`, id).Scan(&d.URL, &d.SealedSecret, &d.Event.TenantID, &d.Event.CaseID, &d.Event.Seq,
-				&d.Event.Type, &sub, &d.Event.Actor, &data, &tok, &d.Event.CreatedAt)
-			if err != nil {
-				return fmt.Errorf("load delivery %s: %w", id, err)
+			if d := byID[id]; d != nil {
+				e.ID, e.SubmissionID, e.Token, e.Data = d.Event.ID, deref(sub), deref(tok), []byte(data)
+				d.URL, d.SealedSecret, d.Event = url, secret, e
 			}
-			d.Event.SubmissionID, d.Event.Token, d.Event.Data = deref(sub), deref(tok), []byte(data)
-			out = append(out, d)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load deliveries: %w", err)
+		}
+		for _, id := range ids { // in the order they fell due
+			if d := byID[id]; d != nil && d.URL != "" {
+				out = append(out, *d)
+			}
 		}
 		return nil
 	})

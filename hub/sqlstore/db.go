@@ -194,8 +194,9 @@ type rowQuerier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// placeholders returns n parameter placeholders from $start: "$1, $2, $3".
-func placeholders(start, n int) string {
+// Placeholders returns n parameter placeholders from $start, "$1, $2, $3",
+// for an IN list or a VALUES row written once for both dialects.
+func Placeholders(start, n int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
@@ -214,7 +215,7 @@ func valueRows(start, n, cols int) string {
 		if r > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + placeholders(start+r*cols, cols) + ")")
+		b.WriteString("(" + Placeholders(start+r*cols, cols) + ")")
 	}
 	return b.String()
 }

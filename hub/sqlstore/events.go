@@ -61,7 +61,7 @@ func numberEvents(ctx context.Context, tx *Tx, byCase map[string]*hub.Event) err
 	for id := range byCase {
 		ids = append(ids, id)
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id IN (`+placeholders(1, len(ids))+`)
+	rows, err := tx.QueryContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id IN (`+Placeholders(1, len(ids))+`)
 		RETURNING id, next_seq - 1`, ids...)
 	if err != nil {
 		return fmt.Errorf("number events: %w", err)

@@ -87,7 +87,7 @@ func DeleteOutbox(ctx context.Context, tx *Tx, ids ...string) error {
 	for i, id := range ids {
 		args[i] = id
 	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (`+placeholders(1, len(ids))+`)`, args...)
+	_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (`+Placeholders(1, len(ids))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("delete relayed outbox messages: %w", err)
 	}

@@ -27,7 +27,7 @@ func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.
 		return nil
 	}
 	rows, err := tx.QueryContext(ctx, `UPDATE submissions SET state = $1, forwarded_at = $2, deliveries = deliveries + 1
-		WHERE state = $3 AND id IN (`+placeholders(4, len(seen))+`) RETURNING id, tenant_id, case_id`, args...)
+		WHERE state = $3 AND id IN (`+Placeholders(4, len(seen))+`) RETURNING id, tenant_id, case_id`, args...)
 	if err != nil {
 		return fmt.Errorf("mark forwarded: %w", err)
 	}
