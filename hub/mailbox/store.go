@@ -149,18 +149,9 @@ func (s *Service) record(ctx context.Context, tx *sqlstore.Tx, m *Message, typ, 
 // idempotency key created, nil if none, or EUNPROCESSABLE when the key was
 // used for a different request.
 func (s *Service) findByKey(ctx context.Context, tenantID, clientID, key, hash string) (*Message, error) {
-	var id, prev string
-	err := s.db.QueryRowContext(ctx, `SELECT id, request_hash FROM mailbox_messages WHERE tenant_id = $1 AND client_id = $2
-		AND idempotency_key = $3`, tenantID, clientID, key).Scan(&id, &prev)
-	if sqlstore.ErrNoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up idempotency key: %w", err)
-	}
-	if prev != hash {
-		return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "idempotency_key_reused", Field: "Idempotency-Key",
-			Message: "This Idempotency-Key was used before for a different request."}
+	id, err := s.db.FindIdempotent(ctx, "mailbox_messages", tenantID, clientID, key, hash)
+	if err != nil || id == "" {
+		return nil, err
 	}
 	return s.findMessage(ctx, `id = $1`, id)
 }

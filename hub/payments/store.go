@@ -77,18 +77,9 @@ func (s *Store) findByID(ctx context.Context, id string) (*Payment, error) {
 // idempotency key created, nil if none, or EUNPROCESSABLE when the key was
 // used for a different request.
 func (s *Store) findByKey(ctx context.Context, tenantID, clientID, key, hash string) (*Payment, error) {
-	var id, prevHash string
-	err := s.db.QueryRowContext(ctx, `SELECT id, request_hash FROM payments
-		WHERE tenant_id = $1 AND client_id = $2 AND idempotency_key = $3`, tenantID, clientID, key).Scan(&id, &prevHash)
-	if sqlstore.ErrNoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up idempotency key: %w", err)
-	}
-	if prevHash != hash {
-		return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "idempotency_key_reused", Field: "Idempotency-Key",
-			Message: "This Idempotency-Key was used before for a different request."}
+	id, err := s.db.FindIdempotent(ctx, "payments", tenantID, clientID, key, hash)
+	if err != nil || id == "" {
+		return nil, err
 	}
 	return s.Find(ctx, tenantID, clientID, id)
 }

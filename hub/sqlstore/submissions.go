@@ -55,18 +55,9 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 }
 
 func (s *SubmissionStore) findByIdempotencyKey(ctx context.Context, tenantID, clientID, key, hash string) (*hub.Submission, error) {
-	var id, prevHash string
-	err := s.db.QueryRowContext(ctx, `SELECT id, request_hash FROM submissions WHERE tenant_id = $1 AND client_id = $2 AND idempotency_key = $3`,
-		tenantID, clientID, key).Scan(&id, &prevHash)
-	if ErrNoRows(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up idempotency key: %w", err)
-	}
-	if prevHash != hash {
-		return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "idempotency_key_reused", Field: "Idempotency-Key",
-			Message: "This Idempotency-Key was used before for a different request."}
+	id, err := s.db.FindIdempotent(ctx, "submissions", tenantID, clientID, key, hash)
+	if err != nil || id == "" {
+		return nil, err
 	}
 	return s.FindSubmission(ctx, tenantID, clientID, id)
 }
