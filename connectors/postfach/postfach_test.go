@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,23 +17,11 @@ import (
 	"github.com/amthub/amthub/hub/mailbox"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var pdf = []byte("%PDF-1.4\n%%EOF\n")
 
 func TestExternalPostbox(t *testing.T) {
 	db := hubtest.NewPostgres(t)
-	clk := &clock{t: time.Now().UTC()}
+	clk := hubtest.NewClock(time.Now().UTC())
 	db.Now = clk.Now
 	cases := casetest.New(t, db, hubtest.MustTenant(t, db))
 	box := sim.New(sim.Config{Token: "secret"})

@@ -20,24 +20,12 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // receiptsEnv is a mailbox whose citizen-1 reads messages in a simulated
 // external postbox reached over HTTP, checked after 1 min, then every
 // 5 min, for at most an hour.
 type receiptsEnv struct {
 	db     *sqlstore.DB
-	clock  *clock
+	clock  *hubtest.Clock
 	cases  *casetest.Fixture
 	box    *sim.Sim
 	boxURL string
@@ -48,7 +36,7 @@ type receiptsEnv struct {
 
 func newReceiptsEnv(t *testing.T, db *sqlstore.DB) *receiptsEnv {
 	t.Helper()
-	e := &receiptsEnv{db: db, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &receiptsEnv{db: db, clock: hubtest.NewClock(time.Now().UTC().Truncate(time.Second))}
 	db.Now = e.clock.Now
 	e.cases = casetest.New(t, db, hubtest.MustTenant(t, db))
 	e.box = sim.New(sim.Config{Token: "secret"})

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,22 +21,9 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-// clock is a settable clock for the database.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	db      *sqlstore.DB
-	clock   *clock
+	clock   *hubtest.Clock
 	cases   *casetest.Fixture
 	sim     *sim.Sim
 	svc     *payments.Service
@@ -50,7 +36,7 @@ const vendorURL = "https://vendor.example/antrag/done"
 
 func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	t.Helper()
-	e := &env{db: db, clock: &clock{t: time.Now().UTC()}}
+	e := &env{db: db, clock: hubtest.NewClock(time.Now().UTC())}
 	db.Now = e.clock.Now
 	e.cases = casetest.New(t, db, hubtest.MustTenant(t, db))
 	var err error

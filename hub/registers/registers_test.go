@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,29 +16,17 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	db    *sqlstore.DB
 	sim   *sim.Sim
 	svc   *registers.Service
 	cases *casetest.Fixture
-	clock *clock
+	clock *hubtest.Clock
 }
 
 func newEnv(t testing.TB, db *sqlstore.DB, timeout time.Duration) *env {
 	t.Helper()
-	e := &env{db: db, clock: &clock{t: time.Now()}}
+	e := &env{db: db, clock: hubtest.NewClock(time.Now())}
 	var err error
 	if e.sim, err = sim.New(sim.Config{Size: 200}); err != nil {
 		t.Fatal(err)
