@@ -94,22 +94,15 @@ func hubMetrics(ctx context.Context, base string, prefixes ...string) (string, e
 }
 
 func hubCPU(ctx context.Context, base string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	line, err := hubMetrics(ctx, base, "process_cpu_seconds_total ")
 	if err != nil {
 		return 0, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("hub metrics: %w", err)
+	v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_cpu_seconds_total ")
+	if !ok {
+		return 0, fmt.Errorf("hub metrics: no process_cpu_seconds_total")
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_cpu_seconds_total "); ok {
-			return strconv.ParseFloat(v, 64)
-		}
-	}
-	return 0, fmt.Errorf("hub metrics: no process_cpu_seconds_total")
+	return strconv.ParseFloat(v, 64)
 }
 
 // procCPU is a local process's user + system time in seconds (Linux; clock
