@@ -80,7 +80,8 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{MaxOpenConns: cfg.DatabasePool}); err != nil {
 		return nil, &configError{"AMTHUB_DATABASE_URL", err.Error()}
 	}
-	// Connection pool gauges: waits here mean the pool is too small.
+	// Connection pool gauges (go_sql_*{db_name="amthub"}): waits mean the
+	// pool (AMTHUB_DATABASE_POOL) is too small.
 	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.DB, "amthub"))
 	a.closers = append(a.closers, a.DB.Close)
 	if err = a.DB.Migrate(ctx, nil); err != nil {

@@ -228,7 +228,7 @@ func (r *results) serveLatency(ctx context.Context, o options, bin, dir string, 
 		return err
 	}
 	r.e2e, r.e2eStages = summarise(lat), st
-	if m, err := hubMetrics(ctx, h.Base, "amthub_outbox_", "amthub_wait_", "amthub_in_use", "amthub_replies_total"); err == nil {
+	if m, err := hubMetrics(ctx, h.Base, "amthub_outbox_", "go_sql_wait", "go_sql_in_use", "amthub_replies_total"); err == nil {
 		log.Printf("serve: hub metrics after the latency run:\n%s", m)
 	}
 	if o.only == "e2e" {
