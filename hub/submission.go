@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -161,6 +162,17 @@ func CanTransition(from, to string) bool {
 		return from == StateSubmitted || from == StateForwarded
 	}
 	return false
+}
+
+// EventData encodes the data of an Event. Only the hub's own maps of
+// strings, numbers and service types reach it, so a failure is a bug and
+// panics rather than writing an event without its data.
+func EventData(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("hub: encode event data: %v", err))
+	}
+	return b
 }
 
 // Event is one immutable entry of a case timeline.

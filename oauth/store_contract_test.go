@@ -193,7 +193,9 @@ func testStoreRollback(t *testing.T, s *Store, req func() *fosite.Request) {
 	if _, err := s.GetAccessTokenSession(ctx, "tx-sig", &Session{}); !errors.Is(err, fosite.ErrNotFound) {
 		t.Fatalf("rolled back token: %v, want ErrNotFound", err)
 	}
-	tctx, _ = s.BeginTX(ctx)
+	if tctx, err = s.BeginTX(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.CreateAccessTokenSession(tctx, "tx-sig", r); err != nil {
 		t.Fatal(err)
 	}

@@ -111,8 +111,7 @@ func TestMailboxAPI(t *testing.T) {
 			t.Errorf("%d %+v", resp.StatusCode, m)
 		}
 	})
-	var before int
-	_ = e.db.QueryRowContext(context.Background(), `SELECT count(*) FROM mailbox_messages`).Scan(&before)
+	before := hubtest.Count(t, e.db, `SELECT count(*) FROM mailbox_messages`)
 	att := func(name, typ string, content []byte) map[string]any {
 		b := mailboxBody(ref, "")
 		b["attachments"] = []map[string]any{{"filename": name, "mimeType": typ, "content": content}}
@@ -138,8 +137,7 @@ func TestMailboxAPI(t *testing.T) {
 			}
 		})
 	}
-	var after int
-	_ = e.db.QueryRowContext(context.Background(), `SELECT count(*) FROM mailbox_messages`).Scan(&after)
+	after := hubtest.Count(t, e.db, `SELECT count(*) FROM mailbox_messages`)
 	if after != before {
 		t.Errorf("refused requests stored %d messages", after-before)
 	}
@@ -190,8 +188,7 @@ func BenchmarkMailboxDelivery(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "msgs/s")
-	var delivered int
-	_ = e.db.QueryRowContext(context.Background(), `SELECT count(*) FROM case_events WHERE type = 'mailbox.delivered'`).Scan(&delivered)
+	delivered := hubtest.Count(b, e.db, `SELECT count(*) FROM case_events WHERE type = 'mailbox.delivered'`)
 	if int64(delivered) < n.Load() {
 		b.Errorf("%d delivery events for %d messages", delivered, n.Load())
 	}

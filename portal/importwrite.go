@@ -3,7 +3,6 @@ package portal
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +49,7 @@ func (w *writer) services(ctx context.Context, p *parsedCatalogue, old *hashes, 
 	// The dev search index: SQLite's FTS5 table over our stems.
 	for start := 0; start < len(updated); start += 500 {
 		batch := updated[start:min(start+500, len(updated))]
-		q := `DELETE FROM portal_services_fts WHERE tenant_id = $1 AND leika_key IN (` + placeholders(2, len(batch)) + `)`
+		q := `DELETE FROM portal_services_fts WHERE tenant_id = $1 AND leika_key IN (` + sqlstore.Placeholders(2, len(batch)) + `)`
 		if _, err := w.tx.ExecContext(ctx, q, append([]any{w.tenant}, batch...)...); err != nil {
 			return fmt.Errorf("update search index: %w", err)
 		}
@@ -149,7 +148,7 @@ func (w *writer) insert(ctx context.Context, table string, cols []string, suffix
 			if i > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteString("(" + placeholders(len(args)+1, len(r)) + ")")
+			sb.WriteString("(" + sqlstore.Placeholders(len(args)+1, len(r)) + ")")
 			args = append(args, r...)
 		}
 		sb.WriteString(suffix)
@@ -158,16 +157,4 @@ func (w *writer) insert(ctx context.Context, table string, cols []string, suffix
 		}
 	}
 	return nil
-}
-
-// placeholders returns "$from, …" for n parameters.
-func placeholders(from, n int) string {
-	var sb strings.Builder
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("$" + strconv.Itoa(from+i))
-	}
-	return sb.String()
 }

@@ -143,11 +143,7 @@ func (c *client) upload(folder, name string, content []byte, csrf string) (int, 
 
 func (b *boxEnv) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := b.db.QueryRowContext(context.Background(), query, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return hubtest.Count(t, b.db, query, args...)
 }
 
 // TestMailboxPages reads, downloads and answers a message in the portal,

@@ -92,7 +92,7 @@ func placeFilter(ars string, next int) (string, []any) {
 	}
 	p := arsPrefixes(ars)
 	return ` AND EXISTS (SELECT 1 FROM portal_responsibilities r WHERE r.tenant_id = s.tenant_id
-		AND r.leika_key = s.leika_key AND r.ars_prefix IN (` + placeholders(next, len(p)) + `))`, p
+		AND r.leika_key = s.leika_key AND r.ars_prefix IN (` + sqlstore.Placeholders(next, len(p)) + `))`, p
 }
 
 func (c *CatalogueStore) fullText(ctx context.Context, tenantID string, groups [][]string, all bool, opts SearchOptions) ([]Hit, error) {

@@ -71,7 +71,7 @@ func (c *CatalogueStore) ServiceNames(ctx context.Context, tenantID string, keys
 		args = append(args, k)
 	}
 	hits, err := c.hits(ctx, `SELECT s.leika_key, s.name, s.summary, 0.0 FROM portal_services s
-		WHERE s.tenant_id = $1 AND s.leika_key IN (`+placeholders(2, len(keys))+`)`, args...)
+		WHERE s.tenant_id = $1 AND s.leika_key IN (`+sqlstore.Placeholders(2, len(keys))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (c *CatalogueStore) Responsible(ctx context.Context, tenantID, leikaKey str
 		FROM portal_responsibilities r
 		JOIN portal_authorities a ON a.tenant_id = r.tenant_id AND a.id = r.authority_id
 		JOIN portal_services s ON s.tenant_id = r.tenant_id AND s.leika_key = r.leika_key
-		WHERE r.tenant_id = $1 AND r.leika_key = $2 AND r.ars_prefix IN (`+placeholders(3, len(prefixes))+`)
+		WHERE r.tenant_id = $1 AND r.leika_key = $2 AND r.ars_prefix IN (`+sqlstore.Placeholders(3, len(prefixes))+`)
 		ORDER BY length(r.ars_prefix) DESC LIMIT 1`, args...), f, &notes)
 	if sqlstore.ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "no_responsibility",

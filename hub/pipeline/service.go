@@ -293,7 +293,7 @@ func (s *Service) prepare(ctx context.Context, p *hub.Principal, sub *hub.Submis
 		}
 		if rerr := s.store.RecordEvent(ctx, &hub.Event{TenantID: p.TenantID, CaseID: sub.CaseID, SubmissionID: sub.ID,
 			Type: hub.EventSubmissionMappingFailed, Actor: "hub",
-			Data: mustJSON(map[string]any{"mapping": svc.MappingName, "version": svc.MappingVersion, "field": field})}); rerr != nil {
+			Data: hub.EventData(map[string]any{"mapping": svc.MappingName, "version": svc.MappingVersion, "field": field})}); rerr != nil {
 			return nil, "", rerr
 		}
 		return nil, "", &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "mapping_failed", Field: field,
@@ -322,11 +322,6 @@ func citizenOf(p *hub.Principal) string {
 func hashOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-func mustJSON(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
 }
 
 // isCompactJWE reports whether s has the five base64url parts of a JWE.

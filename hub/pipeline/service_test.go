@@ -134,7 +134,9 @@ func testSealed(t *testing.T, db *sqlstore.DB) {
 		t.Fatalf("sealed submit: %+v, %v", got, err)
 	}
 	var msgs []hub.OutboxMessage
-	_ = db.InTx(ctx, func(tx *sqlstore.Tx) (err error) { msgs, err = sqlstore.ClaimOutbox(ctx, tx, 10); return err })
+	if err := db.InTx(ctx, func(tx *sqlstore.Tx) (err error) { msgs, err = sqlstore.ClaimOutbox(ctx, tx, 10); return err }); err != nil {
+		t.Fatalf("claim the outbox: %v", err)
+	}
 	var body hub.SubmissionMessage
 	if len(msgs) != 1 || json.Unmarshal(msgs[0].Payload, &body) != nil || body.ContentType != "application/jose" || string(body.Data) != `"`+jwe+`"` {
 		t.Fatalf("forwarded sealed message: %s", msgs[0].Payload)

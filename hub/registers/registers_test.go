@@ -133,17 +133,25 @@ func TestQueries(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer rows.Close()
-		cols, _ := rows.Columns()
+		cols, err := rows.Columns()
+		if err != nil {
+			t.Fatal(err)
+		}
 		for rows.Next() {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
-			_ = rows.Scan(ptrs...)
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("read register_audit: %v", err)
+			}
 			for _, v := range vals {
 				dump.WriteString(strings.ToLower(toString(v)) + " ")
 			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatalf("read register_audit: %v", err)
 		}
 		for _, secret := range []string{"heidestraße", "51147", "mustermann", "1964-08-12"} {
 			if strings.Contains(dump.String(), secret) {

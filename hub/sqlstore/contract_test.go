@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -318,17 +319,22 @@ func testInbox(t *testing.T, db *sqlstore.DB) {
 		t.Fatal("second delivery of the same message was claimed again")
 	}
 	// A claim in a transaction that rolls back does not count.
-	_ = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+	crash := hub.Errorf(hub.EINTERNAL, "crash before effect")
+	if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if _, err := sqlstore.ClaimInbox(ctx, tx, "replies", "msg-2", tenant); err != nil {
 			return err
 		}
-		return hub.Errorf(hub.EINTERNAL, "crash before effect")
-	})
+		return crash
+	}); !errors.Is(err, crash) {
+		t.Fatalf("crashed claim: %v, want the crash", err)
+	}
 	var first bool
-	_ = db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
+	if err := db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
 		first, err = sqlstore.ClaimInbox(ctx, tx, "replies", "msg-2", tenant)
 		return err
-	})
+	}); err != nil {
+		t.Fatalf("claim after the rollback: %v", err)
+	}
 	if !first {
 		t.Fatal("a message whose first attempt rolled back was treated as applied")
 	}

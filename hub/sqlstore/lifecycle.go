@@ -103,7 +103,7 @@ func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID,
 		sub.State, sub.SubmittedAt, sub.ContentType = hub.StateSubmitted, &now, in.ContentType
 		if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: tenantID, CaseID: sub.CaseID, SubmissionID: id,
 			Type: hub.EventSubmissionSubmitted, Actor: clientID,
-			Data: mustJSON(map[string]any{"contentType": in.ContentType, "attachments": len(sub.Attachments)})}); err != nil {
+			Data: hub.EventData(map[string]any{"contentType": in.ContentType, "attachments": len(sub.Attachments)})}); err != nil {
 			return err
 		}
 		// Everything the message needs is at hand; only attachments' bytes

@@ -86,10 +86,10 @@ func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool
 		switch r.Type {
 		case hub.ReplyAccept, hub.ReplyReject:
 			to, typ := hub.StateAccepted, hub.EventSubmissionAccepted
-			ev.Data = mustJSON(map[string]any{"reference": r.Body.Reference})
+			ev.Data = hub.EventData(map[string]any{"reference": r.Body.Reference})
 			if r.Type == hub.ReplyReject {
 				to, typ = hub.StateRejected, hub.EventSubmissionRejected
-				ev.Data = mustJSON(map[string]any{"reason": r.Body.Reason})
+				ev.Data = hub.EventData(map[string]any{"reason": r.Body.Reason})
 			}
 			if !hub.CanTransition(state, to) {
 				return nil // a late duplicate decision: recorded in the inbox, no effect
@@ -107,14 +107,14 @@ func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool
 			ev.Type = typ
 		case hub.ReplyStatus:
 			ev.Type = hub.EventStatusPrefix + strings.ToLower(r.Body.Status)
-			ev.Data = mustJSON(map[string]any{"status": r.Body.Status, "message": r.Body.Message})
+			ev.Data = hub.EventData(map[string]any{"status": r.Body.Status, "message": r.Body.Message})
 		case hub.ReplyMailbox:
 			ev.Type = hub.EventMailboxReceived
 			title := ""
 			if r.Body.Mailbox != nil {
 				title = r.Body.Mailbox.Title
 			}
-			ev.Data = mustJSON(map[string]any{"title": title})
+			ev.Data = hub.EventData(map[string]any{"title": title})
 		default:
 			return hub.Errorf(hub.EINVALID, "unknown reply type %q", r.Type)
 		}
@@ -170,7 +170,7 @@ func (s *SubmissionStore) RedeliverDue(ctx context.Context, cutoff time.Time, ma
 			}
 			if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: d.tenantID, CaseID: d.caseID, SubmissionID: d.id,
 				Type: hub.EventSubmissionRedelivered, Actor: "hub",
-				Data: mustJSON(map[string]any{"delivery": d.deliveries + 1})}); err != nil {
+				Data: hub.EventData(map[string]any{"delivery": d.deliveries + 1})}); err != nil {
 				return err
 			}
 		}

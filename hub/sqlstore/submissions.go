@@ -36,7 +36,7 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 		}
 		return s.appendEvent(ctx, tx, &hub.Event{TenantID: sub.TenantID, CaseID: sub.CaseID, SubmissionID: sub.ID,
 			Type: hub.EventSubmissionCreated, Actor: sub.ClientID,
-			Data: mustJSON(map[string]any{"destinationId": sub.DestinationID, "serviceType": sub.ServiceType,
+			Data: hub.EventData(map[string]any{"destinationId": sub.DestinationID, "serviceType": sub.ServiceType,
 				"announcedAttachments": sub.AnnouncedAttachments})})
 	})
 	if hub.IsCode(err, hub.ECONFLICT) && idemKey != "" {
@@ -177,12 +177,4 @@ func lockClause(q rowQuerier, lock bool) string {
 		return " FOR UPDATE OF s"
 	}
 	return ""
-}
-
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("sqlstore: encode event data: %v", err)) // only our own types reach here
-	}
-	return b
 }
