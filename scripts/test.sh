@@ -10,6 +10,7 @@ log=test/out/test.log
 start=$(date +%s)
 go test -race -count=1 -timeout 14m -v "$@" ./... >"$log" 2>&1
 code=$?
+(cd deploy/check && go test -count=1 -v ./...) >>"$log" 2>&1 || code=$(( code ? code : 1 )) # manifests, dashboard, alerts (own module)
 # The fault-injection run restarts the shared servers, so it runs alone,
 # after the suite (build tag chaos; see test/chaos).
 chaos_log=test/out/chaos.log
