@@ -1,0 +1,163 @@
+package check
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// wantLabels are the OCI labels the image carries, with the value it must
+// have ("" for any).
+var wantLabels = map[string]string{
+	"org.opencontainers.image.title":    "amthub",
+	"org.opencontainers.image.licenses": "EUPL-1.2",
+	"org.opencontainers.image.source":   "",
+	"org.opencontainers.image.version":  "",
+	"org.opencontainers.image.revision": "",
+}
+
+// CheckContainerfile parses a Containerfile with BuildKit's own parser and
+// linter (no container engine needed) and checks what the image
+// promises: a multi-stage build of a static binary, a final stage on
+// scratch without a shell, a numeric non-root user, `amthub serve` in
+// exec form, CA certificates and zone data, and the OCI labels.
+func CheckContainerfile(file string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	res, err := parser.Parse(bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	for _, w := range res.Warnings {
+		add("parser warning: %s", w.Short)
+	}
+	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, _ []parser.Range) { add("lint %s: %s", rule, msg) }})
+	stages, _, err := instructions.Parse(res.AST, lint)
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	if len(stages) < 2 {
+		return fmt.Errorf("%s: want a build stage and a final stage, got %d stage(s)", file, len(stages))
+	}
+	errs = append(errs, checkBuildStages(stages[:len(stages)-1])...)
+	errs = append(errs, checkFinalStage(stages[len(stages)-1])...)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+// checkBuildStages wants one RUN that builds the hub static and trimmed.
+func checkBuildStages(stages []instructions.Stage) []error {
+	for _, s := range stages {
+		for _, c := range s.Commands {
+			if r, ok := c.(*instructions.RunCommand); ok {
+				line := strings.Join(r.CmdLine, " ")
+				if strings.Contains(line, "go build") && strings.Contains(line, "./cmd/amthub") {
+					if !strings.Contains(line, "CGO_ENABLED=0") || !strings.Contains(line, "-trimpath") {
+						return []error{fmt.Errorf("the go build must set CGO_ENABLED=0 and -trimpath: %s", line)}
+					}
+					return nil
+				}
+			}
+		}
+	}
+	return []error{fmt.Errorf("no build stage runs go build ./cmd/amthub")}
+}
+
+func checkFinalStage(s instructions.Stage) []error {
+	var errs []error
+	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if s.BaseName != "scratch" && !strings.Contains(s.BaseName, "distroless") {
+		add("the final stage is FROM %s: want scratch (or distroless)", s.BaseName)
+	}
+	labels := map[string]string{}
+	var user string
+	var entrypoint, cmd *instructions.ShellDependantCmdLine
+	copied := map[string]bool{}
+	for _, c := range s.Commands {
+		switch c := c.(type) {
+		case *instructions.RunCommand:
+			add("the final stage has no shell: RUN %s", strings.Join(c.CmdLine, " "))
+		case *instructions.UserCommand:
+			user = c.User
+		case *instructions.LabelCommand:
+			for _, kv := range c.Labels {
+				labels[kv.Key] = unquote(kv.Value)
+			}
+		case *instructions.EntrypointCommand:
+			entrypoint = &c.ShellDependantCmdLine
+		case *instructions.CmdCommand:
+			cmd = &c.ShellDependantCmdLine
+		case *instructions.CopyCommand:
+			for _, src := range c.SourcePaths {
+				copied[src] = true
+			}
+		}
+	}
+	if err := checkUser(user); err != nil {
+		add("%v", err)
+	}
+	if err := checkCommand(entrypoint, cmd); err != nil {
+		add("%v", err)
+	}
+	for _, f := range []string{"/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"} {
+		if !copied[f] {
+			add("the final stage does not copy %s", f)
+		}
+	}
+	for k, want := range wantLabels {
+		if got, ok := labels[k]; !ok || (want != "" && got != want) {
+			add("label %s is %q, want %q", k, got, want)
+		}
+	}
+	return errs
+}
+
+// checkUser wants uid:gid, both numeric (runAsNonRoot can check only a
+// number) and not 0.
+func checkUser(user string) error {
+	uid, gid, _ := strings.Cut(user, ":")
+	u, err1 := strconv.Atoi(uid)
+	g, err2 := strconv.Atoi(gid)
+	if err1 != nil || err2 != nil || u == 0 || g == 0 {
+		return fmt.Errorf("USER is %q: want a numeric, non-root uid:gid", user)
+	}
+	return nil
+}
+
+// checkCommand wants exec form (no shell to run the shell form) and
+// ENTRYPOINT plus CMD to run `amthub serve`.
+func checkCommand(entrypoint, cmd *instructions.ShellDependantCmdLine) error {
+	if entrypoint == nil || entrypoint.PrependShell || (cmd != nil && cmd.PrependShell) {
+		return fmt.Errorf("ENTRYPOINT and CMD must be in exec form (JSON arrays): there is no shell")
+	}
+	args := slices.Clone(entrypoint.CmdLine)
+	if cmd != nil {
+		args = append(args, cmd.CmdLine...)
+	}
+	if len(args) < 2 || path.Base(args[0]) != "amthub" || args[1] != "serve" {
+		return fmt.Errorf("the image runs %q, want amthub serve", args)
+	}
+	return nil
+}
+
+func unquote(s string) string {
+	if u, err := strconv.Unquote(s); err == nil {
+		return u
+	}
+	return s
+}
