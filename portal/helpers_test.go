@@ -113,7 +113,7 @@ func makeSeedTemplate() error {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx, nil); err != nil {
+	if err := hubtest.Migrate(ctx, db); err != nil {
 		return err
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $1, $1, $2)`,

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/cache"
@@ -84,7 +85,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	// pool (AMTHUB_DATABASE_POOL) is too small.
 	a.Registry.MustRegister(collectors.NewDBStatsCollector(a.DB.DB, "amthub"))
 	a.closers = append(a.closers, a.DB.Close)
-	if err = a.DB.Migrate(ctx, nil); err != nil {
+	if err = a.DB.Migrate(ctx, nil, schema.All()...); err != nil {
 		return nil, err
 	}
 	a.Tenants = sqlstore.NewTenantService(a.DB)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/oauth"
@@ -148,7 +149,7 @@ func openMigrated(cmd *cobra.Command, getenv func(string) string) (*sqlstore.DB,
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(cmd.Context(), nil); err != nil {
+	if err := db.Migrate(cmd.Context(), nil, schema.All()...); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -147,7 +148,7 @@ func newMigrateCommand(stdout io.Writer, getenv func(string) string) *cobra.Comm
 				return err
 			}
 			defer db.Close()
-			if err := db.Migrate(cmd.Context(), nil); err != nil {
+			if err := db.Migrate(cmd.Context(), nil, schema.All()...); err != nil {
 				return err
 			}
 			return printMigrations(cmd.Context(), stdout, db)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -27,18 +28,18 @@ func openDB(ctx context.Context, url string) (*sqlstore.DB, error) {
 }
 
 func printMigrations(ctx context.Context, w io.Writer, db *sqlstore.DB) error {
-	st, err := db.MigrationStatus(ctx)
+	st, err := db.MigrationStatus(ctx, schema.All()...)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tSTATE\tAPPLIED AT\tFILE")
+	fmt.Fprintln(tw, "VERSION\tMODULE\tSTATE\tAPPLIED AT\tFILE")
 	for _, m := range st {
 		state, at := "pending", "-"
 		if m.Applied {
 			state, at = "applied", m.AppliedAt.UTC().Format("2006-01-02 15:04:05Z")
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.Version, state, at, m.Source)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", m.Version, m.Module, state, at, m.Source)
 	}
 	return tw.Flush()
 }

@@ -4,6 +4,13 @@
 // AMTHUB_TEST_REDIS_URL, else from the local defaults. A server that cannot
 // be reached fails the test loudly; nothing is ever skipped. `make test`
 // installs and starts missing servers before it runs the tests.
+//
+// The databases carry the whole production schema, composed by
+// cmd/amthub/schema from every module's migrations. This test-fixture
+// package is the one place under hub/ allowed to import cmd/amthub/schema;
+// that package is a leaf (sqlstore and the modules' migrations packages,
+// none of their code), so a module's internal tests may import hubtest
+// without a cycle.
 package hubtest
 
 import (
@@ -19,6 +26,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -136,10 +144,16 @@ func open(t testing.TB, url string) *sqlstore.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx, nil); err != nil {
+	if err := Migrate(ctx, db); err != nil {
 		t.Fatalf("migrate test database: %v", err)
 	}
 	return db
+}
+
+// Migrate applies the whole production schema, every module's migrations
+// as cmd/amthub composes them, to db.
+func Migrate(ctx context.Context, db *sqlstore.DB) error {
+	return db.Migrate(ctx, nil, schema.All()...)
 }
 
 // Database is a named way to open a fresh test database.

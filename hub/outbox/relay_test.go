@@ -131,7 +131,7 @@ func TestRelayKilledMidBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx, nil); err != nil {
+	if err := db.Migrate(ctx, nil, sqlstore.Foundation()); err != nil {
 		t.Fatal(err)
 	}
 	tenant := hubtest.MustTenant(t, db)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -341,7 +342,7 @@ func testInbox(t *testing.T, db *sqlstore.DB) {
 }
 
 func testMigrationStatus(t *testing.T, db *sqlstore.DB) {
-	st, err := db.MigrationStatus(context.Background())
+	st, err := db.MigrationStatus(context.Background(), schema.All()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ func testMigrationStatus(t *testing.T, db *sqlstore.DB) {
 		}
 	}
 	// Migrating again is a no-op.
-	if err := db.Migrate(context.Background(), nil); err != nil {
+	if err := db.Migrate(context.Background(), nil, schema.All()...); err != nil {
 		t.Fatal(err)
 	}
 }

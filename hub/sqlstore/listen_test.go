@@ -27,7 +27,7 @@ func TestListenWakesOtherProcesses(t *testing.T) {
 		return db
 	}
 	a, b := open(), open()
-	if err := a.Migrate(ctx, nil); err != nil {
+	if err := a.Migrate(ctx, nil, sqlstore.Foundation()); err != nil {
 		t.Fatal(err)
 	}
 	tenant := hubtest.MustTenant(t, a)

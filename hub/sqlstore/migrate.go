@@ -16,21 +16,35 @@ import (
 )
 
 //go:embed migrations/*.sql
-var migrations embed.FS
+var foundation embed.FS
+
+// Migrations is one module's share of the schema: goose SQL files at the
+// root of FS, named with versions unique across all modules.
+type Migrations struct {
+	Module string // the owning module, named in errors and in the status
+	FS     fs.FS
+}
+
+// Foundation returns the migrations of the shared storage layer: tenants,
+// the outbox and the inbox. Every schema starts with it.
+func Foundation() Migrations {
+	sub, err := fs.Sub(foundation, "migrations")
+	if err != nil { // cannot happen: the directory is embedded
+		panic(fmt.Sprintf("sqlstore: foundation migrations: %v", err))
+	}
+	return Migrations{Module: "sqlstore", FS: sub}
+}
 
 // Migration is the state of one schema migration.
 type Migration struct {
 	Version   int64
+	Module    string
 	Source    string
 	Applied   bool
 	AppliedAt time.Time
 }
 
-func (db *DB) provider(logger *slog.Logger) (*goose.Provider, error) {
-	fsys, err := dialectFS(db.Dialect)
-	if err != nil {
-		return nil, err
-	}
+func (db *DB) provider(logger *slog.Logger, fsys fs.FS) (*goose.Provider, error) {
 	dialect := goose.DialectPostgres
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
 	if db.Dialect == SQLite {
@@ -49,27 +63,54 @@ func (db *DB) provider(logger *slog.Logger) (*goose.Provider, error) {
 	return goose.NewProvider(dialect, db.DB, fsys, opts...)
 }
 
-// dialectFS returns the embedded migrations translated for d.
-func dialectFS(d Dialect) (fs.FS, error) {
+// mergeMigrations puts the migrations of every source into one flat file
+// system, translated for d, and returns it with the owning module of each
+// file. Two files with the same version are an error naming both modules:
+// goose orders one run by version, so versions must be unique across
+// modules.
+func mergeMigrations(d Dialect, sources []Migrations) (fs.FS, map[string]string, error) {
+	if len(sources) == 0 {
+		return nil, nil, fmt.Errorf("no migrations given")
+	}
 	out := fstest.MapFS{}
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	for _, e := range entries {
-		b, err := fs.ReadFile(migrations, "migrations/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
+	owner := map[string]string{}    // file name → module
+	byVersion := map[int64]string{} // version → "module/file"
+	for _, src := range sources {
+		if src.FS == nil {
+			return nil, nil, fmt.Errorf("migrations of module %q: no file system", src.Module)
 		}
-		out[e.Name()] = &fstest.MapFile{Data: TranslateDDL(d, b), Mode: 0o444}
+		names, err := fs.Glob(src.FS, "*.sql")
+		if err != nil {
+			return nil, nil, fmt.Errorf("read migrations of module %s: %w", src.Module, err)
+		}
+		for _, name := range names {
+			v, err := goose.NumericComponent(name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("migration %s/%s: %w", src.Module, name, err)
+			}
+			if prev, ok := byVersion[v]; ok {
+				return nil, nil, fmt.Errorf("migration version %d twice: %s and %s/%s", v, prev, src.Module, name)
+			}
+			byVersion[v] = src.Module + "/" + name
+			b, err := fs.ReadFile(src.FS, name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("read migration %s/%s: %w", src.Module, name, err)
+			}
+			out[name] = &fstest.MapFile{Data: TranslateDDL(d, b), Mode: 0o444}
+			owner[name] = src.Module
+		}
 	}
-	return out, nil
+	return out, owner, nil
 }
 
-// Migrate applies every pending migration. It is safe to call on every
-// start-up.
-func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
-	p, err := db.provider(logger)
+// Migrate applies every pending migration of sources, all modules in one
+// run ordered by version. It is safe to call on every start-up.
+func (db *DB) Migrate(ctx context.Context, logger *slog.Logger, sources ...Migrations) error {
+	fsys, _, err := mergeMigrations(db.Dialect, sources)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	p, err := db.provider(logger, fsys)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
@@ -79,9 +120,14 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
 	return nil
 }
 
-// MigrationStatus lists every known migration and whether it is applied.
-func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
-	p, err := db.provider(nil)
+// MigrationStatus lists every migration of sources and whether it is
+// applied.
+func (db *DB) MigrationStatus(ctx context.Context, sources ...Migrations) ([]Migration, error) {
+	fsys, owner, err := mergeMigrations(db.Dialect, sources)
+	if err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	p, err := db.provider(nil, fsys)
 	if err != nil {
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
@@ -93,6 +139,7 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]Migration, error) {
 	for _, s := range st {
 		out = append(out, Migration{
 			Version:   s.Source.Version,
+			Module:    owner[s.Source.Path],
 			Source:    s.Source.Path,
 			Applied:   s.State == goose.StateApplied,
 			AppliedAt: s.AppliedAt,

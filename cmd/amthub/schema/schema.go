@@ -1,0 +1,37 @@
+// Package schema composes the whole database schema of amthub from the
+// migrations each module owns. cmd/amthub migrates with it; hub/hubtest
+// builds the production schema for tests with it. It imports only
+// sqlstore and the modules' leaf migrations packages, never their code.
+package schema
+
+import (
+	"github.com/amthub/amthub/hub/sqlstore"
+
+	mailbox "github.com/amthub/amthub/hub/mailbox/migrations"
+	payments "github.com/amthub/amthub/hub/payments/migrations"
+	pipeline "github.com/amthub/amthub/hub/pipeline/migrations"
+	registers "github.com/amthub/amthub/hub/registers/migrations"
+	mappings "github.com/amthub/amthub/mappings/migrations"
+	oauth "github.com/amthub/amthub/oauth/migrations"
+	portal "github.com/amthub/amthub/portal/migrations"
+)
+
+// All lists every module's migrations in version order; they run as one
+// goose run, so versions are unique across modules.
+//
+// A new module adds its own migrations package and one line here. Its
+// versions lie above 00520, the highest version shipped before modules
+// owned their migrations, so that existing installations, which have
+// applied everything up to there, stay valid. Never renumber a file.
+func All() []sqlstore.Migrations {
+	return []sqlstore.Migrations{
+		sqlstore.Foundation(),                   // 00001
+		{Module: "oauth", FS: oauth.FS},         // 00100–00101
+		{Module: "pipeline", FS: pipeline.FS},   // 00200–00201
+		{Module: "portal", FS: portal.FS},       // 00300–00302
+		{Module: "mappings", FS: mappings.FS},   // 00400
+		{Module: "payments", FS: payments.FS},   // 00500
+		{Module: "registers", FS: registers.FS}, // 00510
+		{Module: "mailbox", FS: mailbox.FS},     // 00520
+	}
+}
