@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -114,16 +115,11 @@ func (p *Provider) compose() fosite.OAuth2Provider {
 // Run rotates the signing key when it is due and reloads keys rotated by
 // other hub processes, until ctx ends. Start it once per process.
 func (p *Provider) Run(ctx context.Context) error {
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := p.Keys.ensure(ctx); err != nil {
-				p.logger.Error("oauth: key maintenance", "error", err)
-			}
+	poll.Loop(ctx, 5*time.Minute, func(ctx context.Context) bool {
+		if err := p.Keys.ensure(ctx); err != nil && ctx.Err() == nil {
+			p.logger.Error("oauth: key maintenance", "error", err)
 		}
-	}
+		return false
+	})
+	return nil
 }

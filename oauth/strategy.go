@@ -55,7 +55,7 @@ func (s *tokenStrategy) AccessTokenSignature(_ context.Context, token string) st
 }
 
 // GenerateAccessToken signs a new access token for the request.
-func (s *tokenStrategy) GenerateAccessToken(_ context.Context, req fosite.Requester) (string, string, error) {
+func (s *tokenStrategy) GenerateAccessToken(ctx context.Context, req fosite.Requester) (string, string, error) {
 	sess, ok := req.GetSession().(*Session)
 	if !ok {
 		return "", "", fmt.Errorf("session has type %T, want *oauth.Session", req.GetSession())
@@ -91,7 +91,7 @@ func (s *tokenStrategy) GenerateAccessToken(_ context.Context, req fosite.Reques
 	if err != nil {
 		return "", "", fmt.Errorf("serialize access token: %w", err)
 	}
-	return token, s.AccessTokenSignature(context.Background(), token), nil
+	return token, s.AccessTokenSignature(ctx, token), nil
 }
 
 // ValidateAccessToken checks signature, expiry, issuer and type; fosite

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -38,18 +39,12 @@ const deliveryLease = 2 * time.Minute
 
 // Run delivers pending messages to the external postbox until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
+	poll.Loop(ctx, 2*time.Second, func(ctx context.Context) bool {
 		if _, err := s.DeliverOnce(ctx, 50); err != nil && ctx.Err() == nil {
 			s.logger.Warn("mailbox delivery failed; retrying", "error", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }
 
 // DeliverOnce attempts up to limit due external deliveries and returns how

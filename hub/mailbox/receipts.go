@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -42,18 +43,12 @@ func (s *Service) RunReceipts(ctx context.Context) {
 	if s.cfg.Receipts == nil {
 		return
 	}
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
+	poll.Loop(ctx, 2*time.Second, func(ctx context.Context) bool {
 		if _, err := s.CheckReadOnce(ctx, 50); err != nil && ctx.Err() == nil {
 			s.logger.Warn("mailbox read checks failed; retrying", "error", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return false
+	})
 }
 
 // CheckReadOnce asks the external postbox about up to limit messages whose

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -107,33 +108,23 @@ func (r *Relay) Run(ctx context.Context) {
 }
 
 func (r *Relay) loop(ctx context.Context, siblings chan struct{}) {
-	ticker := time.NewTicker(r.cfg.PollInterval)
-	defer ticker.Stop()
-	for {
-		for ctx.Err() == nil {
-			n, err := r.RelayOnce(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					r.logger.Warn("outbox relay failed; retrying", "error", err)
-				}
-				break
+	poll.Loop(ctx, r.cfg.PollInterval, func(ctx context.Context) bool {
+		n, err := r.RelayOnce(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.logger.Warn("outbox relay failed; retrying", "error", err)
 			}
-			if n < r.cfg.BatchSize {
-				break
-			}
-			select { // more is waiting: let a sibling take the next batch
-			case siblings <- struct{}{}:
-			default:
-			}
+			return false
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.db.OutboxWake():
-		case <-siblings:
-		case <-ticker.C:
+		if n < r.cfg.BatchSize {
+			return false
 		}
-	}
+		select { // more is waiting: let a sibling take the next batch
+		case siblings <- struct{}{}:
+		default:
+		}
+		return true
+	}, r.db.OutboxWake(), siblings)
 }
 
 // RelayOnce relays one batch and returns how many messages the bus confirmed.

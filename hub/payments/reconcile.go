@@ -3,33 +3,21 @@ package payments
 import (
 	"context"
 	"time"
+
+	"github.com/amthub/amthub/hub/poll"
 )
 
 // Run reconciles due payments until ctx ends: the provider has no push, so
 // the hub asks for the status of every open payment on the back-off
 // schedule, until it is final or expired.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Interval)
-	defer t.Stop()
-	for {
-		for ctx.Err() == nil {
-			n, err := s.ReconcileOnce(ctx, 50)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.logger.Warn("payment reconciliation failed; retrying", "error", err)
-				}
-				break
-			}
-			if n < 50 {
-				break
-			}
+	poll.Loop(ctx, s.cfg.Interval, func(ctx context.Context) bool {
+		n, err := s.ReconcileOnce(ctx, 50)
+		if err != nil && ctx.Err() == nil {
+			s.logger.Warn("payment reconciliation failed; retrying", "error", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return err == nil && n == 50
+	})
 }
 
 // ReconcileOnce checks up to limit due payments and returns how many it

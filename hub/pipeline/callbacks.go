@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -111,17 +112,7 @@ func NewDispatcher(svc *Service, logger *slog.Logger, reg prometheus.Registerer)
 
 // Run delivers until ctx ends, looking for due deliveries every second.
 func (d *Dispatcher) Run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		for ctx.Err() == nil && d.RunOnce(ctx) > 0 {
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	poll.Loop(ctx, time.Second, func(ctx context.Context) bool { return d.RunOnce(ctx) > 0 })
 }
 
 // RunOnce sends one batch of due deliveries and returns how many it tried.

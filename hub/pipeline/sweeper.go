@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -30,16 +31,7 @@ func (s *Sweeper) Run(ctx context.Context) {
 	if s.Interval <= 0 {
 		s.Interval = 10 * time.Second
 	}
-	t := time.NewTicker(s.Interval)
-	defer t.Stop()
-	for {
-		s.SweepOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	poll.Loop(ctx, s.Interval, func(ctx context.Context) bool { s.SweepOnce(ctx); return false })
 }
 
 // SweepOnce runs one sweep of each kind.
