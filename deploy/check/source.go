@@ -51,7 +51,7 @@ func hubSources(root string) (map[string]string, error) {
 var variableName = regexp.MustCompile(`"(AMTHUB_[A-Z0-9_]+)"`)
 
 // HubVariables returns every AMTHUB_ variable named as a string in the
-// command's sources (cmd/), which are the only place configuration is read.
+// hub's sources, leaving out the test helpers' (hubtest, AMTHUB_TEST_*).
 func HubVariables(root string) (map[string]bool, error) {
 	src, err := hubSources(root)
 	if err != nil {
@@ -59,15 +59,17 @@ func HubVariables(root string) (map[string]bool, error) {
 	}
 	vars := map[string]bool{}
 	for path, text := range src {
-		if !strings.HasPrefix(path, "cmd/") {
+		if strings.Contains("/"+path, "/hubtest/") {
 			continue
 		}
 		for _, m := range variableName.FindAllStringSubmatch(text, -1) {
-			vars[m[1]] = true
+			if !strings.HasPrefix(m[1], "AMTHUB_TEST_") {
+				vars[m[1]] = true
+			}
 		}
 	}
 	if len(vars) == 0 {
-		return nil, fmt.Errorf("no AMTHUB_ variables found under %s/cmd", root)
+		return nil, fmt.Errorf("no AMTHUB_ variables found under %s", root)
 	}
 	return vars, nil
 }
