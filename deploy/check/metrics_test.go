@@ -110,7 +110,9 @@ func TestBrokenMetrics(t *testing.T) {
 	for _, tc := range []struct{ name, file, want string }{
 		{"UnknownInAlert", "unknown-metric.alerts.yaml", "alert AmthubOutboxPublishFailures: amthub_outbox_backlog"},
 		{"UnknownInDashboard", "unknown-metric.dashboard.json", "amthub_replies_applied_total"},
-		{"BadPromQL", "bad-promql.alerts.yaml", "alert AmthubOutboxPublishFailures: parse"},
+		{"BadPromQL", "bad-promql.alerts.yaml", `"AmthubOutboxPublishFailures": could not parse expression: 1:55: parse error: unclosed left parenthesis`},
+		{"BadTemplate", "bad-template.alerts.yaml", `function "humanizePercentag" not defined`},
+		{"UnknownField", "unknown-field.alerts.yaml", "field severity not found"},
 		{"NoSeverity", "no-severity.alerts.yaml", `rule "AmthubDown" needs alert, labels.severity and annotations.summary`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,14 +2,17 @@ package check
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
-	"sigs.k8s.io/yaml"
 )
 
 // External are series the dashboard and the alerts may use although the
@@ -42,34 +45,18 @@ func ExprMetrics(expr string) ([]string, error) {
 	return names, nil
 }
 
-// Rules is the Prometheus rule file format, as far as alerting rules go.
-type Rules struct {
-	Groups []struct {
-		Name  string `json:"name"`
-		Rules []struct {
-			Alert       string            `json:"alert"`
-			Expr        string            `json:"expr"`
-			For         string            `json:"for,omitempty"`
-			Labels      map[string]string `json:"labels"`
-			Annotations map[string]string `json:"annotations"`
-		} `json:"rules"`
-	} `json:"groups"`
-}
-
-// AlertMetrics reads a rule file strictly, checks that every rule has a
-// name, a severity and a summary, and returns the series each expression
-// selects, keyed by alert name.
+// AlertMetrics reads a rule file as Prometheus does (rulefmt: unknown
+// fields, PromQL and the annotation templates are checked), wants every
+// rule to be an alert with a severity and a summary, and returns the series
+// each expression selects, keyed by alert name.
 func AlertMetrics(path string) (map[string][]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r Rules
-	if err := yaml.UnmarshalStrict(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	p := parser.NewParser(parser.Options{})
+	groups, errs := rulefmt.ParseFile(path, false, model.UTF8Validation, p, slog.New(slog.DiscardHandler))
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	out := map[string][]string{}
-	for _, g := range r.Groups {
+	for _, g := range groups.Groups {
 		for _, rule := range g.Rules {
 			if rule.Alert == "" || rule.Labels["severity"] == "" || rule.Annotations["summary"] == "" {
 				return nil, fmt.Errorf("%s: rule %q needs alert, labels.severity and annotations.summary", path, rule.Alert)
