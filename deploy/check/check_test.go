@@ -15,46 +15,42 @@ const (
 	manifests = "../kubernetes"
 )
 
-// load decodes the base and the example Secret, with files replaced by
-// those of the same name in overlay (if not empty), and checks the set.
+// load renders the base, with files replaced by those of the same name in
+// overlay (if not empty), adds the example Secret, and checks the set.
 func load(t *testing.T, overlay string) error {
 	t.Helper()
 	vars, err := check.HubVariables(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _, err := check.LoadBase(manifests)
-	if err != nil && overlay == "" {
-		t.Fatal(err)
-	}
-	files := append(slices.Clone(k.Resources), "secret.example.yaml")
-	var set []string
-	for _, f := range files {
-		path := filepath.Join(manifests, f)
-		if overlay != "" {
-			if _, err := os.Stat(filepath.Join(overlay, f)); err == nil {
-				path = filepath.Join(overlay, f)
+	dir := t.TempDir()
+	for _, from := range []string{manifests, overlay} {
+		if from == "" {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(from, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644); err != nil {
+				t.Fatal(err)
 			}
 		}
-		set = append(set, path)
 	}
-	return validate(set, vars)
-}
-
-func validate(paths []string, vars map[string]bool) error {
-	var all []byte
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		all = append(append(all, "\n---\n"...), b...)
-	}
-	objs, err := check.Decode(all)
+	_, objs, err := check.LoadBase(dir)
 	if err != nil {
 		return err
 	}
-	s, err := check.NewSet(objs)
+	secret, err := check.DecodeFile(filepath.Join(dir, "secret.example.yaml"))
+	if err != nil {
+		return err
+	}
+	s, err := check.NewSet(append(objs, secret...))
 	if err != nil {
 		return err
 	}
@@ -65,6 +61,23 @@ func TestManifests(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		if err := load(t, ""); err != nil {
 			t.Fatalf("the manifests in deploy/kubernetes fail their check:\n%v", err)
+		}
+	})
+	t.Run("Rendered", func(t *testing.T) {
+		_, objs, err := check.LoadBase(manifests)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := check.NewSet(objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := s.Deployments[0]
+		if got, want := d.Spec.Template.Spec.Containers[0].Image, "amthub:dev"; got != want {
+			t.Errorf("rendered image: got %q, want %q (kustomization images)", got, want)
+		}
+		if got, want := d.Labels["app.kubernetes.io/part-of"], "amthub"; got != want {
+			t.Errorf("rendered label part-of: got %q, want %q (kustomization labels)", got, want)
 		}
 	})
 	t.Run("EveryFileChecked", func(t *testing.T) {
@@ -110,6 +123,9 @@ func TestBrokenManifests(t *testing.T) {
 		{"secret-in-configmap", "AMTHUB_DATABASE_URL holds a secret"},
 		{"invented-variable", "AMTHUB_HTTP_PORT is not a variable the hub reads"},
 		{"no-secret-ref", "AMTHUB_KEY_ENCRYPTION_KEY comes from no Secret"},
+		{"kustomization-missing-resource", "networkpolicy.yaml: no such file or directory"},
+		{"kustomization-unknown-field", `unknown field "resource"`},
+		{"namespaced", "Service amthub: metadata.namespace is set, but the base is namespace-agnostic"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "broken", tc.name)

@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
@@ -97,8 +99,10 @@ type Kustomization struct {
 	} `json:"images,omitempty"`
 }
 
-// LoadBase reads dir/kustomization.yaml and decodes every resource it
-// lists, in order.
+// LoadBase reads dir/kustomization.yaml, decodes every resource it lists
+// strictly, then renders the kustomization as `kubectl apply -k` would
+// (kustomize's own library) and returns the rendered objects, decoded
+// strictly again: what the cluster would receive.
 func LoadBase(dir string) (Kustomization, []runtime.Object, error) {
 	var k Kustomization
 	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
@@ -111,13 +115,22 @@ func LoadBase(dir string) (Kustomization, []runtime.Object, error) {
 	if k.APIVersion != "kustomize.config.k8s.io/v1beta1" || k.Kind != "Kustomization" {
 		return k, nil, fmt.Errorf("kustomization.yaml: want kustomize.config.k8s.io/v1beta1 Kustomization, got %s %s", k.APIVersion, k.Kind)
 	}
-	var objs []runtime.Object
 	for _, res := range k.Resources {
-		o, err := DecodeFile(filepath.Join(dir, res))
-		if err != nil {
+		if _, err := DecodeFile(filepath.Join(dir, res)); err != nil {
 			return k, nil, err
 		}
-		objs = append(objs, o...)
+	}
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		return k, nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	rendered, err := m.AsYaml()
+	if err != nil {
+		return k, nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+	}
+	objs, err := Decode(rendered)
+	if err != nil {
+		return k, nil, fmt.Errorf("kustomize build %s: %w", dir, err)
 	}
 	return k, objs, nil
 }

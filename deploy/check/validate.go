@@ -42,6 +42,10 @@ func NewSet(objs []runtime.Object) (*Set, error) {
 	s := &Set{ConfigMaps: map[string]*corev1.ConfigMap{}, Secrets: map[string]*corev1.Secret{},
 		ServiceAccounts: map[string]*corev1.ServiceAccount{}}
 	for _, o := range objs {
+		if m, ok := o.(metav1.Object); ok && m.GetNamespace() != "" {
+			return nil, fmt.Errorf("%s %s: metadata.namespace is set, but the base is namespace-agnostic (kubectl -n, or an overlay)",
+				o.GetObjectKind().GroupVersionKind().Kind, m.GetName())
+		}
 		switch o := o.(type) {
 		case *appsv1.Deployment:
 			s.Deployments = append(s.Deployments, o)
