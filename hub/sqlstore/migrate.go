@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"embed"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -13,10 +12,9 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
-)
 
-//go:embed migrations/*.sql
-var foundation embed.FS
+	"github.com/amthub/amthub/hub/sqlstore/migrations"
+)
 
 // Migrations is one module's share of the schema: goose SQL files at the
 // root of FS, named with versions unique across all modules.
@@ -28,11 +26,7 @@ type Migrations struct {
 // Foundation returns the migrations of the shared storage layer: tenants,
 // the outbox and the inbox. Every schema starts with it.
 func Foundation() Migrations {
-	sub, err := fs.Sub(foundation, "migrations")
-	if err != nil { // cannot happen: the directory is embedded
-		panic(fmt.Sprintf("sqlstore: foundation migrations: %v", err))
-	}
-	return Migrations{Module: "sqlstore", FS: sub}
+	return Migrations{Module: "sqlstore", FS: migrations.FS}
 }
 
 // Migration is the state of one schema migration.
