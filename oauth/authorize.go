@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/citizens"
 )
 
 // authorize serves the authorization endpoint: fosite checks the request
@@ -161,7 +162,7 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 			return
 		}
 		email := r.PostFormValue("email")
-		var acct *Citizen
+		var acct *citizens.Citizen
 		var err error
 		acr := hub.ACRNormal
 		if eid {
@@ -172,7 +173,14 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 		}
 		if err != nil {
 			p.audit(ctx, "citizen login refused", "tenant", c.TenantID, "acr", acr)
-			p.loginPage(w, r, http.StatusUnauthorized, ret, email, "E-Mail-Adresse oder Passwort ist falsch.")
+			// One answer for an unknown address and a wrong password, the
+			// portal's: only the right password learns of a missing
+			// confirmation.
+			msg := citizens.LoginFailedMessage
+			if hub.IsCode(err, hub.EFORBIDDEN) {
+				msg = hub.ErrorMessage(err)
+			}
+			p.loginPage(w, r, http.StatusUnauthorized, ret, email, msg)
 			return
 		}
 		now := p.now().UTC()

@@ -10,6 +10,7 @@ import (
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
@@ -20,8 +21,9 @@ import (
 type Provider struct {
 	// Clients manages registered clients (CLI and admin API).
 	Clients *ClientService
-	// Citizens holds the citizens' service accounts that log in here.
-	Citizens *CitizenStore
+	// Citizens holds the citizens' service accounts that log in here: the
+	// same accounts, with the same rule, as the portal's login.
+	Citizens *citizens.Store
 	// Verifier checks access tokens on the hub's resource endpoints.
 	Verifier *Verifier
 	// Keys holds the signing keys; Rotate makes a new one.
@@ -57,7 +59,7 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, c Cache, logger *slog
 		return nil, fmt.Errorf("oauth keys: %w", err)
 	}
 	p.Clients = NewClientService(db, cfg.Audience)
-	p.Citizens = NewCitizenStore(db)
+	p.Citizens = citizens.NewStore(db)
 	p.store = NewStore(db, p.Clients, c)
 	if err := p.store.warmRevocations(ctx); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/sqlstore"
-	"github.com/amthub/amthub/oauth"
 )
 
 // Profile is a citizen's master data (Stammdaten), offered to vendors only
@@ -37,17 +36,20 @@ type Mail struct {
 }
 
 // Accounts manages the portal's side of citizens' service accounts on top
-// of the OAuth module's accounts: master data, e-mail confirmation,
-// deletion, and the outbox of e-mails.
+// of the accounts of hub/citizens (e-mail, password, confirmation): master
+// data, registration with its e-mail, deletion, and the outbox of e-mails.
 type Accounts struct {
 	db       *sqlstore.DB
-	citizens *oauth.CitizenStore
+	citizens *citizens.Store
 }
 
-// NewAccounts returns Accounts on db and the OAuth module's citizens.
-func NewAccounts(db *sqlstore.DB, citizens *oauth.CitizenStore) *Accounts {
+// NewAccounts returns Accounts on db and the citizens' accounts.
+func NewAccounts(db *sqlstore.DB, citizens *citizens.Store) *Accounts {
 	return &Accounts{db: db, citizens: citizens}
 }
+
+// Accounts returns the portal's side of the citizens' accounts.
+func (p *Portal) Accounts() *Accounts { return p.accounts }
 
 var (
 	birthDateRe = regexp.MustCompile(`^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
@@ -56,28 +58,24 @@ var (
 
 // Register creates an unconfirmed account and mails the confirmation link
 // (built by link from the token) to the citizen.
-func (a *Accounts) Register(ctx context.Context, tenantID, email, password, given, family string, link func(token string) string) (*oauth.Citizen, error) {
+func (a *Accounts) Register(ctx context.Context, tenantID, email, password, given, family string, link func(token string) string) (*citizens.Citizen, error) {
 	p := Profile{GivenName: strings.TrimSpace(given), FamilyName: strings.TrimSpace(family)}
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	c, err := a.citizens.Create(ctx, tenantID, email, password, p.GivenName+" "+p.FamilyName)
+	c, token, err := a.citizens.Register(ctx, tenantID, email, password, p.GivenName+" "+p.FamilyName)
 	if err != nil {
 		return nil, err
 	}
-	token := newToken()
 	err = a.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO portal_profiles (tenant_id, citizen_id, given_name, family_name, birth_name,
-			birth_date, birth_place, street, postcode, city, phone, confirm_token, updated_at)
-			VALUES ($1, $2, $3, $4, '', '', '', '', '', '', '', $5, $6)`, tenantID, c.ID, p.GivenName, p.FamilyName, tokenHash(token), a.db.Now())
-		if err != nil {
-			return fmt.Errorf("create profile: %w", err)
+		if err := a.putProfile(ctx, tx, tenantID, c.ID, &p); err != nil {
+			return err
 		}
 		return a.mail(ctx, tx, tenantID, c.Email, "Bitte bestätigen Sie Ihre E-Mail-Adresse",
 			"Guten Tag "+p.GivenName+" "+p.FamilyName+",\n\nbitte bestätigen Sie Ihr Servicekonto mit diesem Link:\n"+link(token)+"\n")
 	})
 	if err != nil {
-		_, _ = a.db.ExecContext(ctx, `DELETE FROM citizen_accounts WHERE tenant_id = $1 AND id = $2`, tenantID, c.ID)
+		_ = a.citizens.Delete(ctx, tenantID, c.ID)
 		return nil, err
 	}
 	return c, nil
@@ -85,67 +83,80 @@ func (a *Accounts) Register(ctx context.Context, tenantID, email, password, give
 
 // Confirm marks the account of a confirmation token as confirmed.
 func (a *Accounts) Confirm(ctx context.Context, tenantID, token string) error {
-	res, err := a.db.ExecContext(ctx, `UPDATE portal_profiles SET confirmed_at = $1, confirm_token = ''
-		WHERE tenant_id = $2 AND confirm_token = $3 AND confirm_token <> ''`, a.db.Now(), tenantID, tokenHash(token))
-	if err != nil {
-		return fmt.Errorf("confirm account: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return &hub.Error{Code: hub.ENOTFOUND, Kind: "confirmation_unknown", Message: "Dieser Bestätigungslink ist ungültig oder wurde schon benutzt."}
-	}
-	return nil
+	return a.citizens.Confirm(ctx, tenantID, token)
 }
 
-// Login checks e-mail and password and that the account is confirmed.
-func (a *Accounts) Login(ctx context.Context, tenantID, email, password string) (*oauth.Citizen, error) {
-	c, err := a.citizens.Authenticate(ctx, tenantID, email, password)
-	if err != nil {
-		return nil, err
-	}
-	p, err := a.Profile(ctx, tenantID, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Confirmed {
-		return nil, &hub.Error{Code: hub.EFORBIDDEN, Kind: "email_unconfirmed",
-			Message: "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer E-Mail."}
-	}
-	return c, nil
+// Login checks e-mail and password and that the account is confirmed, as
+// the OAuth login does: both ask hub/citizens.
+func (a *Accounts) Login(ctx context.Context, tenantID, email, password string) (*citizens.Citizen, error) {
+	return a.citizens.Authenticate(ctx, tenantID, email, password)
 }
 
-// Profile returns a citizen's master data.
+// Profile returns a citizen's master data. An account that has none yet
+// (made by an operator or `amthub dev`, not registered on the portal) has
+// an empty profile.
 func (a *Accounts) Profile(ctx context.Context, tenantID, citizenID string) (*Profile, error) {
-	p := &Profile{}
-	var confirmed sql.NullTime
-	err := a.db.QueryRowContext(ctx, `SELECT c.email, p.given_name, p.family_name, p.birth_name, p.birth_date, p.birth_place,
-		p.street, p.postcode, p.city, p.phone, p.confirmed_at
-		FROM portal_profiles p JOIN citizen_accounts c ON c.tenant_id = p.tenant_id AND c.id = p.citizen_id
-		WHERE p.tenant_id = $1 AND p.citizen_id = $2`, tenantID, citizenID).Scan(&p.Email, &p.GivenName, &p.FamilyName,
-		&p.BirthName, &p.BirthDate, &p.BirthPlace, &p.Street, &p.Postcode, &p.City, &p.Phone, &confirmed)
-	if sqlstore.ErrNoRows(err) {
-		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "account_not_found", Message: "Dieses Konto gibt es nicht."}
-	}
+	c, err := a.citizens.Get(ctx, tenantID, citizenID)
 	if err != nil {
+		return nil, err
+	}
+	p := &Profile{Email: c.Email, Confirmed: c.Confirmed}
+	err = a.db.QueryRowContext(ctx, `SELECT given_name, family_name, birth_name, birth_date, birth_place,
+		street, postcode, city, phone FROM portal_profiles WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID).
+		Scan(&p.GivenName, &p.FamilyName, &p.BirthName, &p.BirthDate, &p.BirthPlace, &p.Street, &p.Postcode, &p.City, &p.Phone)
+	if err != nil && !sqlstore.ErrNoRows(err) {
 		return nil, fmt.Errorf("find profile: %w", err)
 	}
-	p.Confirmed = confirmed.Valid
 	return p, nil
 }
 
-// UpdateProfile replaces a citizen's master data (not the e-mail address).
+// UpdateProfile replaces a citizen's master data (not the e-mail address)
+// and names the account after it.
 func (a *Accounts) UpdateProfile(ctx context.Context, tenantID, citizenID string, p *Profile) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
-	res, err := a.db.ExecContext(ctx, `UPDATE portal_profiles SET given_name = $1, family_name = $2, birth_name = $3,
-		birth_date = $4, birth_place = $5, street = $6, postcode = $7, city = $8, phone = $9, updated_at = $10
-		WHERE tenant_id = $11 AND citizen_id = $12`, p.GivenName, p.FamilyName, p.BirthName, p.BirthDate, p.BirthPlace,
-		p.Street, p.Postcode, p.City, p.Phone, a.db.Now(), tenantID, citizenID)
-	if err != nil {
-		return fmt.Errorf("update profile: %w", err)
+	if _, err := a.citizens.Get(ctx, tenantID, citizenID); err != nil {
+		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return &hub.Error{Code: hub.ENOTFOUND, Kind: "account_not_found", Message: "Dieses Konto gibt es nicht."}
+	if err := a.db.InTx(ctx, func(tx *sqlstore.Tx) error { return a.putProfile(ctx, tx, tenantID, citizenID, p) }); err != nil {
+		return err
+	}
+	return a.citizens.Rename(ctx, tenantID, citizenID, p.GivenName+" "+p.FamilyName)
+}
+
+// SeedProfile gives an account master data if it has none yet (the demo
+// citizen of `amthub dev`); existing master data stays as it is.
+func (a *Accounts) SeedProfile(ctx context.Context, tenantID, citizenID string, p Profile) error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	if _, err := a.citizens.Get(ctx, tenantID, citizenID); err != nil {
+		return err
+	}
+	_, err := a.db.ExecContext(ctx, `INSERT INTO portal_profiles (tenant_id, citizen_id, given_name, family_name, birth_name,
+		birth_date, birth_place, street, postcode, city, phone, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (tenant_id, citizen_id) DO NOTHING`,
+		tenantID, citizenID, p.GivenName, p.FamilyName, p.BirthName, p.BirthDate, p.BirthPlace, p.Street, p.Postcode,
+		p.City, p.Phone, a.db.Now())
+	if err != nil {
+		return fmt.Errorf("seed profile: %w", err)
+	}
+	return nil
+}
+
+// putProfile writes a citizen's master data, whether there was any or not.
+func (a *Accounts) putProfile(ctx context.Context, tx *sqlstore.Tx, tenantID, citizenID string, p *Profile) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO portal_profiles (tenant_id, citizen_id, given_name, family_name, birth_name,
+		birth_date, birth_place, street, postcode, city, phone, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (tenant_id, citizen_id) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+		birth_name = excluded.birth_name, birth_date = excluded.birth_date, birth_place = excluded.birth_place,
+		street = excluded.street, postcode = excluded.postcode, city = excluded.city, phone = excluded.phone,
+		updated_at = excluded.updated_at`, tenantID, citizenID, p.GivenName, p.FamilyName, p.BirthName, p.BirthDate,
+		p.BirthPlace, p.Street, p.Postcode, p.City, p.Phone, a.db.Now())
+	if err != nil {
+		return fmt.Errorf("write profile: %w", err)
 	}
 	return nil
 }
@@ -173,10 +184,7 @@ func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error
 				return fmt.Errorf("delete %s: %w", table, err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM citizen_accounts WHERE tenant_id = $1 AND id = $2`, tenantID, citizenID); err != nil {
-			return fmt.Errorf("delete account: %w", err)
-		}
-		return nil
+		return a.citizens.DeleteTx(ctx, tx, tenantID, citizenID)
 	})
 }
 

@@ -20,9 +20,9 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/sqlstore"
-	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
 )
 
@@ -41,7 +41,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, tenant string, sessions portal.Sessio
 	if sessions == nil {
 		sessions = portal.NewDBSessions(db)
 	}
-	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, oauth.NewCitizenStore(db),
+	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, citizens.NewStore(db),
 		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil, portal.Services{})
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func (c *client) registerAndConfirm(email, password string) {
 func (e *env) createCase(t testing.TB, email string) *hub.Submission {
 	t.Helper()
 	ctx := context.Background()
-	c, err := oauth.NewCitizenStore(e.db).FindByEmail(ctx, e.tenant, email)
+	c, err := citizens.NewStore(e.db).FindByEmail(ctx, e.tenant, email)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,10 @@ import (
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/casetest"
+	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/sqlstore"
-	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
 )
 
@@ -54,7 +54,7 @@ func newBoxEnv(t *testing.T, db *sqlstore.DB, docs portal.DocumentConfig) *boxEn
 		docs.Keys = testKeys(2)
 	}
 	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true, TestEID: true, Documents: docs}, db,
-		oauth.NewCitizenStore(db), b.cases.Store, portal.NewDBSessions(db), cache.NewMemory(), quiet, portal.Services{Mailbox: b.mb})
+		citizens.NewStore(db), b.cases.Store, portal.NewDBSessions(db), cache.NewMemory(), quiet, portal.Services{Mailbox: b.mb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func (b *boxEnv) citizen(t *testing.T, email string) (*client, string) {
 	if code, loc := c.post("/konto/anmelden", url.Values{"email": {email}, "password": {"richtig-geheim-1"}}); code != 303 || loc != "/konto" {
 		t.Fatalf("login = %d %s", code, loc)
 	}
-	acct, err := oauth.NewCitizenStore(b.db).FindByEmail(context.Background(), b.tenant, email)
+	acct, err := citizens.NewStore(b.db).FindByEmail(context.Background(), b.tenant, email)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/oauth"
@@ -41,15 +40,14 @@ func (o *OAuthSite) SiteLogin(r *http.Request) *oauth.SiteLogin {
 	if s == nil {
 		return nil
 	}
-	prof, err := o.p.accounts.Profile(r.Context(), s.TenantID, s.CitizenID)
+	c, err := o.p.accounts.citizens.Get(r.Context(), s.TenantID, s.CitizenID)
 	if err != nil {
 		if !hub.IsCode(err, hub.ENOTFOUND) {
 			o.p.log(r).Error("oauth login by portal session", "error", err)
 		}
 		return nil
 	}
-	return &oauth.SiteLogin{TenantID: s.TenantID, CitizenID: s.CitizenID,
-		Name: strings.TrimSpace(prof.GivenName + " " + prof.FamilyName), ACR: s.ACR, AuthTime: s.CreatedAt}
+	return &oauth.SiteLogin{TenantID: s.TenantID, CitizenID: s.CitizenID, Name: c.DisplayName, ACR: s.ACR, AuthTime: s.CreatedAt}
 }
 
 // sessionOf returns the portal session of r's cookie, outside the

@@ -15,8 +15,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/sqlstore"
-	"github.com/amthub/amthub/oauth"
 )
 
 //go:embed templates/*.html
@@ -82,10 +82,10 @@ type Services struct {
 	Consents Consents // consents.go
 }
 
-// New builds the portal on the hub's database, the OAuth module's citizen
-// accounts, the submission store (for "my applications"), a session store
+// New builds the portal on the hub's database, the citizens' accounts (the
+// ones the OAuth server logs in too), the submission store (for "my applications"), a session store
 // (NewDBSessions in dev, NewRedisSessions in serve) and a rate limiter.
-func New(cfg Config, db *sqlstore.DB, citizens *oauth.CitizenStore, cases *sqlstore.SubmissionStore,
+func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases *sqlstore.SubmissionStore,
 	sessions SessionStore, limiter Limiter, logger *slog.Logger, svc Services) (*Portal, error) {
 	if cfg.TenantID == "" {
 		return nil, errors.New("portal: TenantID is required")

@@ -130,6 +130,9 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo clients: %w", err)
 	}
+	if err := seedDemoCitizen(ctx, app, t.ID, creds.Citizen.Email); err != nil {
+		return nil, err
+	}
 	dests, err := seedPipeline(ctx, app.Submissions, t.ID)
 	if err != nil {
 		return nil, err

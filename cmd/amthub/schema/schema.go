@@ -7,6 +7,7 @@ package schema
 import (
 	"github.com/amthub/amthub/hub/sqlstore"
 
+	citizens "github.com/amthub/amthub/hub/citizens/migrations"
 	mailbox "github.com/amthub/amthub/hub/mailbox/migrations"
 	payments "github.com/amthub/amthub/hub/payments/migrations"
 	pipeline "github.com/amthub/amthub/hub/pipeline/migrations"
@@ -16,8 +17,9 @@ import (
 	portal "github.com/amthub/amthub/portal/migrations"
 )
 
-// All lists every module's migrations in version order; they run as one
-// goose run, so versions are unique across modules.
+// All lists every module's migrations in the order of their first
+// version; they run as one goose run, in version order, so versions are
+// unique across modules.
 //
 // A new module adds its own migrations package and one line here. Its
 // versions lie above 00520, the highest version shipped before modules
@@ -28,10 +30,11 @@ func All() []sqlstore.Migrations {
 		sqlstore.Foundation(),                   // 00001
 		{Module: "oauth", FS: oauth.FS},         // 00100–00101
 		{Module: "pipeline", FS: pipeline.FS},   // 00200–00201
-		{Module: "portal", FS: portal.FS},       // 00300–00302
+		{Module: "portal", FS: portal.FS},       // 00300–00302, 00610
 		{Module: "mappings", FS: mappings.FS},   // 00400
 		{Module: "payments", FS: payments.FS},   // 00500
 		{Module: "registers", FS: registers.FS}, // 00510
 		{Module: "mailbox", FS: mailbox.FS},     // 00520
+		{Module: "citizens", FS: citizens.FS},   // 00600
 	}
 }
