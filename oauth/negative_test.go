@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -126,6 +127,42 @@ func TestRFC9700(t *testing.T) {
 		f.Set("password", e.demo.Citizen.Password)
 		if resp, _ := b.PostForm(e.srv.URL+"/oauth2/login", f); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("cross-tenant login: status %d, want 401", resp.StatusCode)
+		}
+	})
+	t.Run("ErrUnconfirmedAccount", func(t *testing.T) {
+		// An account whose e-mail address is not confirmed logs in here as
+		// little as on the portal, with the portal's message; confirmed, it
+		// gets to the consent page.
+		email := "neu-" + hub.NewID() + "@example.org"
+		_, token, err := e.p.Citizens.Register(t.Context(), e.tenant, email, "richtig-geheim-1", "Max Neu")
+		if err != nil {
+			t.Fatal(err)
+		}
+		login := func() (int, string) {
+			t.Helper()
+			b := e.browser()
+			resp, err := b.Get(e.authorizeURL(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := formFields(t, resp)
+			f.Set("email", email)
+			f.Set("password", "richtig-geheim-1")
+			if resp, err = b.PostForm(e.srv.URL+"/oauth2/login", f); err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		if code, body := login(); code != http.StatusUnauthorized || !strings.Contains(body, "bestätigen Sie zuerst") {
+			t.Fatalf("unconfirmed login = %d, want 401 asking to confirm: %.300s", code, body)
+		}
+		if err := e.p.Citizens.Confirm(t.Context(), e.tenant, token); err != nil {
+			t.Fatal(err)
+		}
+		if code, body := login(); code != http.StatusOK || !strings.Contains(body, "Max Neu") {
+			t.Fatalf("confirmed login = %d, want the consent page: %.300s", code, body)
 		}
 	})
 	t.Run("ErrWrongAudience", func(t *testing.T) {
