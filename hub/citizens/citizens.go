@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -84,8 +85,8 @@ func (s *Store) insert(ctx context.Context, tenantID, email, password, displayNa
 	if len(password) < 10 || len(password) > 1024 {
 		return nil, hub.FieldError("password", "must be 10–1024 characters")
 	}
-	if displayName == "" || len(displayName) > 200 {
-		return nil, hub.FieldError("display_name", "must be 1–200 characters")
+	if err := validName(displayName); err != nil {
+		return nil, err
 	}
 	now := s.db.Now()
 	c := &Citizen{ID: hub.NewID(), TenantID: tenantID, Email: email, DisplayName: displayName, Confirmed: token == "", CreatedAt: now}
@@ -177,8 +178,8 @@ func (s *Store) find(ctx context.Context, where string, args ...any) (*Citizen, 
 // Rename sets the name the account shows (on the OAuth consent page, in
 // ID tokens): the portal keeps it in step with the citizen's master data.
 func (s *Store) Rename(ctx context.Context, tenantID, id, displayName string) error {
-	if displayName == "" || len(displayName) > 200 {
-		return hub.FieldError("display_name", "must be 1–200 characters")
+	if err := validName(displayName); err != nil {
+		return err
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE citizen_accounts SET display_name = $1 WHERE tenant_id = $2 AND id = $3`,
 		displayName, tenantID, id)
@@ -201,6 +202,15 @@ func (s *Store) Delete(ctx context.Context, tenantID, id string) error {
 func (s *Store) DeleteTx(ctx context.Context, tx *sqlstore.Tx, tenantID, id string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM citizen_accounts WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 		return fmt.Errorf("delete citizen account: %w", err)
+	}
+	return nil
+}
+
+// validName accepts a display name of 1–250 characters: room for the
+// portal's given and family name of up to 100 characters each.
+func validName(name string) error {
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 250 {
+		return hub.FieldError("display_name", "must be 1–250 characters")
 	}
 	return nil
 }
