@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // wantLabels are the OCI labels the image carries, with the value it must
@@ -29,8 +33,9 @@ var wantLabels = map[string]string{
 // linter (no container engine needed) and checks what the image
 // promises: a multi-stage build of a static binary, a final stage on
 // scratch without a shell, a numeric non-root user, `amthub serve` in
-// exec form, CA certificates and zone data, and the OCI labels.
-func CheckContainerfile(file string) error {
+// exec form, CA certificates and zone data, and the OCI labels. Files the
+// build copies from the context must exist under context.
+func CheckContainerfile(file, context string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -52,12 +57,104 @@ func CheckContainerfile(file string) error {
 	if len(stages) < 2 {
 		return fmt.Errorf("%s: want a build stage and a final stage, got %d stage(s)", file, len(stages))
 	}
+	errs = append(errs, checkContextFiles(stages, file, context)...)
 	errs = append(errs, checkBuildStages(stages[:len(stages)-1])...)
 	errs = append(errs, checkFinalStage(stages[len(stages)-1])...)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
+}
+
+// checkContextFiles wants every file copied from the build context (COPY
+// or ADD without --from) to exist, wildcards aside, and not to be left out
+// of the context by the Containerfile's .dockerignore.
+func checkContextFiles(stages []instructions.Stage, file, context string) []error {
+	ignored, err := ignoreMatcher(file + ".dockerignore")
+	if err != nil {
+		return []error{err}
+	}
+	var errs []error
+	for _, s := range stages {
+		for _, c := range s.Commands {
+			var srcs []string
+			switch c := c.(type) {
+			case *instructions.CopyCommand:
+				if c.From == "" {
+					srcs = c.SourcePaths
+				}
+			case *instructions.AddCommand:
+				srcs = c.SourcePaths
+			}
+			for _, src := range srcs {
+				if strings.ContainsAny(src, "*?[") {
+					continue
+				}
+				_, err := os.Stat(filepath.Join(context, src))
+				out, _ := ignored.MatchesOrParentMatches(filepath.Clean(src))
+				if err != nil || out {
+					errs = append(errs, fmt.Errorf("stage %s copies %s, which is not in the build context", s.Name, src))
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// ignoreMatcher reads a .dockerignore file; none ignores nothing.
+func ignoreMatcher(path string) (*patternmatcher.PatternMatcher, error) {
+	var patterns []string
+	if f, err := os.Open(path); err == nil {
+		defer f.Close()
+		if patterns, err = ignorefile.ReadAll(f); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	return patternmatcher.New(patterns)
+}
+
+// CheckBuildContext wants every file `go build ./cmd/amthub` reads from
+// the module (Go sources, go.mod, go.sum, embedded files) to be in the
+// build context the Containerfile's .dockerignore leaves.
+func CheckBuildContext(file, context string) error {
+	ignored, err := ignoreMatcher(file + ".dockerignore")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("go", "list", "-deps", "-f",
+		`{{if .Module}}{{if .Module.Main}}{{.Dir}}|{{join .GoFiles ","}},{{join .EmbedFiles ","}}{{end}}{{end}}`, "./cmd/amthub")
+	cmd.Dir = context
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list -deps ./cmd/amthub: %w", err)
+	}
+	abs, err := filepath.Abs(context)
+	if err != nil {
+		return err
+	}
+	files := []string{"go.mod", "go.sum"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		dir, names, _ := strings.Cut(line, "|")
+		rel, err := filepath.Rel(abs, dir)
+		if err != nil {
+			return err
+		}
+		for _, n := range strings.Split(names, ",") {
+			if n != "" {
+				files = append(files, filepath.ToSlash(filepath.Join(rel, n)))
+			}
+		}
+	}
+	var errs []error
+	for _, f := range files {
+		if out, _ := ignored.MatchesOrParentMatches(f); out {
+			errs = append(errs, fmt.Errorf("the build needs %s, but %s.dockerignore leaves it out", f, filepath.Base(file)))
+		}
+	}
+	if len(files) < 10 {
+		errs = append(errs, fmt.Errorf("go list found only %d files: the scan is broken", len(files)))
+	}
+	return errors.Join(errs...)
 }
 
 // checkBuildStages wants one RUN that builds the hub static and trimmed.

@@ -11,8 +11,19 @@ import (
 
 func TestContainerfile(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		if err := check.CheckContainerfile("../Containerfile"); err != nil {
+		if err := check.CheckContainerfile("../Containerfile", root); err != nil {
 			t.Fatalf("deploy/Containerfile fails its check:\n%v", err)
+		}
+	})
+	t.Run("BuildContext", func(t *testing.T) {
+		if err := check.CheckBuildContext("../Containerfile", root); err != nil {
+			t.Fatalf("the build context misses files the build needs:\n%v", err)
+		}
+	})
+	t.Run("BuildContextBroken", func(t *testing.T) {
+		err := check.CheckBuildContext("testdata/containerfile/ignored-hub.Containerfile", root)
+		if want := "the build needs hub/errors.go, but ignored-hub.Containerfile.dockerignore leaves it out"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("got %v, want an error containing %q", err, want)
 		}
 	})
 	for _, tc := range []struct{ name, want string }{
@@ -26,13 +37,15 @@ func TestContainerfile(t *testing.T) {
 		{"no-ca-certificates", "the final stage does not copy /etc/ssl/certs/ca-certificates.crt"},
 		{"not-serve", "want amthub serve"},
 		{"lint-warning", "lint FromAsCasing"},
+		{"missing-context-file", "stage build copies NOTICE.md, which is not in the build context"},
+		{"ignored-file", "stage build copies go.sum, which is not in the build context"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join("testdata", "containerfile", tc.name+".Containerfile")
 			if _, err := os.Stat(file); err != nil {
 				t.Fatal(err)
 			}
-			err := check.CheckContainerfile(file)
+			err := check.CheckContainerfile(file, root)
 			if err == nil {
 				t.Fatalf("the check passed a broken Containerfile (%s)", file)
 			}
