@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -75,40 +76,42 @@ type Config struct {
 	PaymentChecks []time.Duration
 }
 
-// Variable describes one environment variable, for validation and the
-// README's table.
+// Variable describes one environment variable the hub reads. Variables is
+// the one list of them: the README's configuration table is checked
+// against it (TestREADMEVariables) and so is what loadConfig reads.
 type Variable struct {
 	Name, Default, Help string
 }
 
-// Variables lists every environment variable the hub reads.
+// Variables lists every environment variable the hub reads, in the order of
+// the README's table.
 var Variables = []Variable{
-	{"AMTHUB_HTTP_ADDR", ":8080 (dev: 127.0.0.1:8080)", "address the HTTP server listens on"},
-	{"AMTHUB_PUBLIC_URL", "http://localhost:8080", "external base URL of the hub; the OAuth issuer"},
-	{"AMTHUB_DATABASE_URL", "required for serve", "PostgreSQL URL, e.g. postgres://user:pass@host:5432/amthub"},
-	{"AMTHUB_AMQP_URL", "required for serve", "RabbitMQ URL, e.g. amqp://user:pass@host:5672/"},
-	{"AMTHUB_REDIS_URL", "required for serve", "Redis URL, e.g. redis://host:6379/0"},
-	{"AMTHUB_KEY_ENCRYPTION_KEY", "required for serve", "32 random bytes in base64 (openssl rand -base64 32); encrypts signing keys at rest"},
-	{"AMTHUB_LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"AMTHUB_LOG_FORMAT", "json", "json or text"},
-	{"AMTHUB_SHUTDOWN_TIMEOUT", "8s", "how long SIGTERM waits for in-flight work"},
-	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "base URL of the ePayBL / XBezahldienste payment provider"},
-	{"AMTHUB_EPAYBL_ORIGINATOR", "amthub", "originatorId at the payment provider"},
-	{"AMTHUB_EPAYBL_ENDPOINT", "default", "endPointId at the payment provider"},
-	{"AMTHUB_DATABASE_POOL", "32", "most PostgreSQL connections one hub process opens"},
-	{"AMTHUB_OUTBOX_RELAYS", "8 (dev: 1)", "outbox relay loops; each holds a database connection while its batch awaits the broker's confirms"},
-	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; never the public port"},
-	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal this hub serves at /"},
-	{"AMTHUB_PAYMENT_CHECKS", "1m,2m,5m,10m,30m,1h (dev: 5s,15s,1m,5m)", "when open payments are reconciled with the provider, comma-separated"},
-	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "both registers: http(s) base URL of a register gateway, or amqp(s) broker URL for request/reply on queues register.population and register.trade"},
-	{"AMTHUB_REGISTER_POPULATION_URL", "AMTHUB_REGISTER_URL", "the population register alone: http(s) base URL, or amqp(s)://…?queue=NAME (default queue register.population)"},
-	{"AMTHUB_REGISTER_TRADE_URL", "AMTHUB_REGISTER_URL", "the trade register alone: http(s) base URL, or amqp(s)://…?queue=NAME (default queue register.trade)"},
-	{"AMTHUB_REGISTER_TIMEOUT", "3s", "how long a register query waits for the answer (then 503 register_timeout)"},
-	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "base URL of an external postbox (BundID-style); own mailbox always on"},
-	{"AMTHUB_POSTBOX_READ_CHECKS", "1m,5m,15m,1h,6h,24h (dev: 5s,15s,1m)", "when the external postbox is asked whether a delivered message was read, comma-separated"},
-	{"AMTHUB_POSTBOX_READ_CUTOFF", "720h", "after this age a delivered message is no longer checked for reading"},
-	{"AMTHUB_SUBMISSION_TTL", "24h", "how long a submission may stay incomplete before it expires"},
-	{"AMTHUB_RECEIPT_TIMEOUT", "10m", "how long a forwarded submission waits for accept/reject before redelivery"},
+	{"AMTHUB_HTTP_ADDR", "`:8080` (dev: `127.0.0.1:8080`)", "address the HTTP server listens on"},
+	{"AMTHUB_PUBLIC_URL", "the listen address", "external base URL of the hub; the OAuth issuer"},
+	{"AMTHUB_DATABASE_URL", "required for `serve`", "PostgreSQL URL, e.g. `postgres://amthub:…@db:5432/amthub`"},
+	{"AMTHUB_AMQP_URL", "required for `serve`", "RabbitMQ URL, e.g. `amqp://amthub:…@mq:5672/`"},
+	{"AMTHUB_REDIS_URL", "required for `serve`", "Redis URL, e.g. `redis://cache:6379/0`"},
+	{"AMTHUB_KEY_ENCRYPTION_KEY", "required for `serve`", "32 random bytes, base64 (`openssl rand -base64 32`): encrypts signing keys and callback secrets at rest; `dev` makes one in its data directory"},
+	{"AMTHUB_SUBMISSION_TTL", "`24h`", "how long a submission may stay incomplete before it expires"},
+	{"AMTHUB_RECEIPT_TIMEOUT", "`10m`", "how long a forwarded submission waits for accept/reject before it is delivered again"},
+	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal the hub serves at `/`"},
+	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "the ePayBL / XBezahldienste payment provider"},
+	{"AMTHUB_EPAYBL_ORIGINATOR", "`amthub`", "the hub's originatorId at the payment provider"},
+	{"AMTHUB_EPAYBL_ENDPOINT", "`default`", "the hub's endPointId at the payment provider"},
+	{"AMTHUB_PAYMENT_CHECKS", "`1m,2m,5m,10m,30m,1h` (dev: `5s,15s,1m,5m`)", "when open payments are reconciled with the provider (the provider does not push)"},
+	{"AMTHUB_REGISTER_URL", "not connected (dev: simulator)", "both registers (population and trade): an `http(s)://` register gateway, or an `amqp(s)://` broker for AMQP request/reply on the queues `register.population` and `register.trade`"},
+	{"AMTHUB_REGISTER_POPULATION_URL", "`AMTHUB_REGISTER_URL`", "the population register alone, over HTTP (`https://gateway.example/`) or AMQP request/reply (`amqps://user:…@mq:5671/vhost?queue=xmeld.requests`; the scheme picks the transport, `queue` names the register's request queue)"},
+	{"AMTHUB_REGISTER_TRADE_URL", "`AMTHUB_REGISTER_URL`", "the trade register alone, as `AMTHUB_REGISTER_POPULATION_URL`; `serve --simulators` runs the trade register over AMQP on the hub's broker"},
+	{"AMTHUB_REGISTER_TIMEOUT", "`3s`", "how long a register query waits for its answer before it fails with 503 `register_timeout`"},
+	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "an external (BundID-style) postbox; the own mailbox is always on"},
+	{"AMTHUB_POSTBOX_READ_CHECKS", "`1m,5m,15m,1h,6h,24h` (dev: `5s,15s,1m`)", "when the hub asks the external postbox whether a delivered message was read, counted from delivery; the last interval repeats"},
+	{"AMTHUB_POSTBOX_READ_CUTOFF", "`720h`", "after this age a delivered message is no longer checked for reading"},
+	{"AMTHUB_DATABASE_POOL", "`32`", "most PostgreSQL connections one hub process opens"},
+	{"AMTHUB_OUTBOX_RELAYS", "`8` (dev: `1`)", "outbox relay loops; each holds a database connection while its batch awaits the broker's confirms"},
+	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (`/debug/pprof/`) on this address, e.g. `127.0.0.1:6060`; never the public port"},
+	{"AMTHUB_LOG_LEVEL", "`info`", "`debug`, `info`, `warn`, `error`"},
+	{"AMTHUB_LOG_FORMAT", "`json`", "`json` or `text` (logs go to stderr, never with tokens or personal data)"},
+	{"AMTHUB_SHUTDOWN_TIMEOUT", "`8s`", "how long SIGTERM waits for in-flight requests and workers"},
 }
 
 // configError names the variable at fault, so start-up fails with one clear
@@ -117,68 +120,92 @@ type configError struct{ name, msg string }
 
 func (e *configError) Error() string { return e.name + ": " + e.msg }
 
-// loadConfig reads the configuration; dev selects the embedded defaults.
+// loadConfig reads the configuration, one section after the other; dev
+// selects the embedded defaults and needs no outside services.
 func loadConfig(getenv func(string) string, dev bool) (Config, error) {
-	c := Config{Dev: dev, HTTPAddr: ":8080", LogFormat: "json", ShutdownTimeout: 8 * time.Second}
-	if dev {
+	c := Config{Dev: dev}
+	sections := []func(getenv func(string) string) error{
+		c.loadHTTP, c.loadLogging, c.loadLifecycle, c.loadPayments,
+		c.loadPostbox, c.loadRegisters, c.loadPool,
+	}
+	if !dev {
+		sections = append(sections, c.loadServices)
+	}
+	for _, load := range sections {
+		if err := load(getenv); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// loadHTTP reads where the hub listens and how callers reach it.
+func (c *Config) loadHTTP(getenv func(string) string) error {
+	c.HTTPAddr = ":8080"
+	if c.Dev {
 		c.HTTPAddr = "127.0.0.1:8080"
 	}
 	if v := getenv("AMTHUB_HTTP_ADDR"); v != "" {
 		if _, _, err := net.SplitHostPort(v); err != nil {
-			return c, &configError{"AMTHUB_HTTP_ADDR", "want host:port, e.g. :8080"}
+			return &configError{"AMTHUB_HTTP_ADDR", "want host:port, e.g. :8080"}
 		}
 		c.HTTPAddr = v
 	}
-	c.PublicURL = getenv("AMTHUB_PUBLIC_URL")
-	if c.PublicURL != "" {
-		u, err := url.Parse(c.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, &configError{"AMTHUB_PUBLIC_URL", "want an absolute http(s) URL"}
-		}
-		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
-	}
-	if err := c.loadLogging(getenv); err != nil {
-		return c, err
-	}
-	c.SubmissionTTL, c.ReceiptTimeout = 24*time.Hour, 10*time.Minute
-	c.EPayBLOriginator, c.EPayBLEndpoint = "amthub", "default"
-	for _, u := range []struct {
-		name string
-		to   *string
-	}{{"AMTHUB_EPAYBL_URL", &c.EPayBLURL}, {"AMTHUB_POSTBOX_URL", &c.PostboxURL}} {
-		if v := getenv(u.name); v != "" {
-			if parsed, err := url.Parse(v); err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "" {
-				return c, &configError{u.name, "want an absolute http(s) URL"}
-			}
-			*u.to = strings.TrimSuffix(v, "/")
-		}
-	}
-	if err := c.loadRegisters(getenv); err != nil {
-		return c, err
-	}
-	if dev {
-		c.PaymentChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute}
-		c.PostboxReadChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute}
-	}
-	for _, d := range []struct {
-		name string
-		to   *[]time.Duration
-	}{{"AMTHUB_PAYMENT_CHECKS", &c.PaymentChecks}, {"AMTHUB_POSTBOX_READ_CHECKS", &c.PostboxReadChecks}} {
-		if v := getenv(d.name); v != "" {
-			*d.to = nil
-			for _, part := range strings.Split(v, ",") {
-				dur, err := time.ParseDuration(strings.TrimSpace(part))
-				if err != nil || dur <= 0 {
-					return c, &configError{d.name, "want comma-separated positive durations, e.g. 1m,5m,30m"}
-				}
-				*d.to = append(*d.to, dur)
-			}
-		}
+	if err := httpURL(getenv, "AMTHUB_PUBLIC_URL", &c.PublicURL); err != nil {
+		return err
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
+	return nil
+}
+
+// loadLifecycle reads the submission deadlines and the shutdown grace.
+func (c *Config) loadLifecycle(getenv func(string) string) error {
+	c.ShutdownTimeout, c.SubmissionTTL, c.ReceiptTimeout = 8*time.Second, 24*time.Hour, 10*time.Minute
+	return durations(getenv, map[string]*time.Duration{
+		"AMTHUB_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
+		"AMTHUB_SUBMISSION_TTL":   &c.SubmissionTTL,
+		"AMTHUB_RECEIPT_TIMEOUT":  &c.ReceiptTimeout,
+	})
+}
+
+// loadPayments reads the payment provider and its reconciliation schedule.
+func (c *Config) loadPayments(getenv func(string) string) error {
+	c.EPayBLOriginator, c.EPayBLEndpoint = "amthub", "default"
+	if c.Dev {
+		c.PaymentChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute, 5 * time.Minute}
+	}
+	if err := httpURL(getenv, "AMTHUB_EPAYBL_URL", &c.EPayBLURL); err != nil {
+		return err
+	}
+	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
+		c.EPayBLOriginator = v
+	}
+	if v := getenv("AMTHUB_EPAYBL_ENDPOINT"); v != "" {
+		c.EPayBLEndpoint = v
+	}
+	return schedule(getenv, "AMTHUB_PAYMENT_CHECKS", &c.PaymentChecks)
+}
+
+// loadPostbox reads the external postbox and when it is asked about reads.
+func (c *Config) loadPostbox(getenv func(string) string) error {
+	if c.Dev {
+		c.PostboxReadChecks = []time.Duration{5 * time.Second, 15 * time.Second, time.Minute}
+	}
+	if err := httpURL(getenv, "AMTHUB_POSTBOX_URL", &c.PostboxURL); err != nil {
+		return err
+	}
+	if err := schedule(getenv, "AMTHUB_POSTBOX_READ_CHECKS", &c.PostboxReadChecks); err != nil {
+		return err
+	}
+	return durations(getenv, map[string]*time.Duration{"AMTHUB_POSTBOX_READ_CUTOFF": &c.PostboxReadCutoff})
+}
+
+// loadPool reads how many database connections the hub opens and how many
+// of them the outbox relays may hold.
+func (c *Config) loadPool(getenv func(string) string) error {
 	c.DatabasePool, c.OutboxRelays = 32, 8
-	if dev {
+	if c.Dev {
 		c.OutboxRelays = 1 // SQLite has one writer
 	}
 	for _, n := range []struct {
@@ -188,56 +215,85 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 		if v := getenv(n.name); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i <= 0 || i > 1000 {
-				return c, &configError{n.name, "want a whole number from 1 to 1000"}
+				return &configError{n.name, "want a whole number from 1 to 1000"}
 			}
 			*n.to = i
 		}
 	}
 	if c.OutboxRelays >= c.DatabasePool {
-		return c, &configError{"AMTHUB_OUTBOX_RELAYS", "must be less than AMTHUB_DATABASE_POOL: the API needs connections too"}
+		return &configError{"AMTHUB_OUTBOX_RELAYS", "must be less than AMTHUB_DATABASE_POOL: the API needs connections too"}
 	}
-	if v := getenv("AMTHUB_EPAYBL_ORIGINATOR"); v != "" {
-		c.EPayBLOriginator = v
-	}
-	if v := getenv("AMTHUB_EPAYBL_ENDPOINT"); v != "" {
-		c.EPayBLEndpoint = v
-	}
-	for _, d := range []struct {
-		name string
-		to   *time.Duration
-	}{{"AMTHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout}, {"AMTHUB_SUBMISSION_TTL", &c.SubmissionTTL}, {"AMTHUB_RECEIPT_TIMEOUT", &c.ReceiptTimeout},
-		{"AMTHUB_REGISTER_TIMEOUT", &c.RegisterTimeout}, {"AMTHUB_POSTBOX_READ_CUTOFF", &c.PostboxReadCutoff}} {
-		if v := getenv(d.name); v != "" {
-			dur, err := time.ParseDuration(v)
-			if err != nil || dur <= 0 {
-				return c, &configError{d.name, "want a positive duration, e.g. 10s"}
-			}
-			*d.to = dur
-		}
-	}
-	if dev {
-		return c, nil
-	}
+	return nil
+}
+
+// loadServices reads what `serve` needs and dev does without: PostgreSQL,
+// RabbitMQ, Redis and the key that encrypts keys at rest.
+func (c *Config) loadServices(getenv func(string) string) error {
 	var err error
 	if c.DatabaseURL, err = requireURL(getenv, "AMTHUB_DATABASE_URL", "postgres", "postgresql"); err != nil {
-		return c, err
+		return err
 	}
 	if c.AMQPURL, err = requireURL(getenv, "AMTHUB_AMQP_URL", "amqp", "amqps"); err != nil {
-		return c, err
+		return err
 	}
 	if c.RedisURL, err = requireURL(getenv, "AMTHUB_REDIS_URL", "redis", "rediss"); err != nil {
-		return c, err
+		return err
 	}
 	kek, err := base64.StdEncoding.DecodeString(getenv("AMTHUB_KEY_ENCRYPTION_KEY"))
 	if err != nil || len(kek) != 32 {
-		return c, &configError{"AMTHUB_KEY_ENCRYPTION_KEY", "want 32 random bytes in base64 (openssl rand -base64 32)"}
+		return &configError{"AMTHUB_KEY_ENCRYPTION_KEY", "want 32 random bytes in base64 (openssl rand -base64 32)"}
 	}
 	c.KeyEncryptionKey = kek
-	return c, nil
+	return nil
+}
+
+// httpURL reads an optional absolute http(s) URL, without a trailing slash.
+func httpURL(getenv func(string) string, name string, to *string) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return &configError{name, "want an absolute http(s) URL"}
+	}
+	*to = strings.TrimSuffix(v, "/")
+	return nil
+}
+
+// durations reads optional positive durations.
+func durations(getenv func(string) string, to map[string]*time.Duration) error {
+	for _, name := range slices.Sorted(maps.Keys(to)) {
+		if v := getenv(name); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur <= 0 {
+				return &configError{name, "want a positive duration, e.g. 10s"}
+			}
+			*to[name] = dur
+		}
+	}
+	return nil
+}
+
+// schedule reads an optional comma-separated list of positive durations.
+func schedule(getenv func(string) string, name string, to *[]time.Duration) error {
+	v := getenv(name)
+	if v == "" {
+		return nil
+	}
+	*to = nil
+	for _, part := range strings.Split(v, ",") {
+		dur, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || dur <= 0 {
+			return &configError{name, "want comma-separated positive durations, e.g. 1m,5m,30m"}
+		}
+		*to = append(*to, dur)
+	}
+	return nil
 }
 
 // loadRegisters reads where the registers are: AMTHUB_REGISTER_URL for
-// both, AMTHUB_REGISTER_<NAME>_URL for one; http(s) or amqp(s) each.
+// both, AMTHUB_REGISTER_<NAME>_URL for one; http(s) or amqp(s) each; and
+// how long a query may take.
 func (c *Config) loadRegisters(getenv func(string) string) error {
 	c.RegisterURLs = map[string]string{}
 	for _, v := range []struct{ name, register string }{{"AMTHUB_REGISTER_URL", ""},
@@ -259,10 +315,12 @@ func (c *Config) loadRegisters(getenv func(string) string) error {
 			c.RegisterURLs[v.register] = raw
 		}
 	}
-	return nil
+	return durations(getenv, map[string]*time.Duration{"AMTHUB_REGISTER_TIMEOUT": &c.RegisterTimeout})
 }
 
+// loadLogging reads the log level and format.
 func (c *Config) loadLogging(getenv func(string) string) error {
+	c.LogFormat = "json"
 	if v := getenv("AMTHUB_LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return &configError{"AMTHUB_LOG_LEVEL", "want debug, info, warn or error"}
