@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -165,7 +164,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 // the database afterwards.
 func TestSIGTERMUnderLoad(t *testing.T) {
 	dbURL := hubtest.NewPostgresURL(t)
-	addr := "127.0.0.1:" + freePort(t)
+	addr := "127.0.0.1:" + hubtest.FreePort(t)
 	demoFile := filepath.Join(t.TempDir(), "demo.json")
 	cmd := exec.Command(os.Args[0], "serve", "--demo", demoFile)
 	cmd.Env = append(os.Environ(), "AMTHUB_RUN_MAIN=1",
@@ -300,16 +299,6 @@ func clientToken(t *testing.T, base, id, secret string) string {
 		t.Fatalf("token: %d %v", res.StatusCode, err)
 	}
 	return tok.AccessToken
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()[strings.LastIndex(l.Addr().String(), ":")+1:]
 }
 
 func waitHealthy(t *testing.T, url string) {

@@ -68,11 +68,25 @@ type Created struct {
 	MessageID string `json:"messageId"`
 }
 
-// StorkLevels maps the hub's assurance levels to STORK QAA levels.
-var StorkLevels = map[string]string{
-	hub.ACRNormal:      "STORK-QAA-Level-1",
-	hub.ACRSubstantial: "STORK-QAA-Level-3",
-	hub.ACRHigh:        "STORK-QAA-Level-4",
+// The STORK QAA levels the postbox knows.
+const (
+	StorkLevel1 = "STORK-QAA-Level-1"
+	StorkLevel3 = "STORK-QAA-Level-3"
+	StorkLevel4 = "STORK-QAA-Level-4"
+)
+
+// StorkLevel maps one of the hub's assurance levels to its STORK QAA
+// level; an unknown level maps to "", which the postbox refuses.
+func StorkLevel(acr string) string {
+	switch acr {
+	case hub.ACRNormal:
+		return StorkLevel1
+	case hub.ACRSubstantial:
+		return StorkLevel3
+	case hub.ACRHigh:
+		return StorkLevel4
+	}
+	return ""
 }
 
 // Config configures the adapter.
@@ -133,7 +147,7 @@ func NewClient(cfg Config, httpClient *http.Client) (*Client, error) {
 // as Idempotency-Key, so a repeated delivery creates one message.
 func (c *Client) Deliver(ctx context.Context, m mailbox.ExternalMessage) (string, error) {
 	w := Message{MailboxUUID: m.MailboxUUID, Sender: m.Sender, Title: m.Title, Content: m.Body, ContentType: "text/plain",
-		Service: c.cfg.Service, StorkQaaLevel: StorkLevels[m.AssuranceLevel], Reference: m.Reference}
+		Service: c.cfg.Service, StorkQaaLevel: StorkLevel(m.AssuranceLevel), Reference: m.Reference}
 	if m.BodyFormat == mailbox.FormatMarkdown {
 		w.ContentType = "text/markdown"
 	}

@@ -3,7 +3,6 @@ package register_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -20,69 +19,27 @@ import (
 	"github.com/amthub/amthub/hub/registers"
 )
 
-// proxy forwards TCP connections to the broker, so a test can cut them (a
-// broker restart, as the hub sees it) or refuse new ones (a broker down)
-// without touching the shared RabbitMQ.
-type proxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
+// newProxy forwards TCP connections to the broker, so a test can cut them
+// (a broker restart, as the hub sees it) or refuse new ones (a broker
+// down) without touching the shared RabbitMQ.
+func newProxy(t *testing.T, target string) *hubtest.Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := hubtest.NewProxy(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln, target: target}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
-		}
-	}()
-	t.Cleanup(p.stop)
+	t.Cleanup(p.Close)
 	return p
 }
 
-// cut closes every connection through the proxy; new ones are accepted.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-// stop refuses new connections and cuts the open ones.
-func (p *proxy) stop() {
-	p.ln.Close()
-	p.cut()
-}
-
-// url returns the broker URL u rewritten to go through the proxy.
-func (p *proxy) url(t *testing.T, u string) string {
+// proxied returns the broker URL u rewritten to go through the proxy.
+func proxied(t *testing.T, p *hubtest.Proxy, u string) string {
+	t.Helper()
 	parsed, err := url.Parse(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parsed.Host = p.ln.Addr().String()
+	parsed.Host = p.Addr()
 	return parsed.String()
 }
 
@@ -277,14 +234,14 @@ func TestAMQPRegisterOrBrokerDown(t *testing.T) {
 		host = net.JoinHostPort(target.Hostname(), "5672")
 	}
 	p := newProxy(t, host)
-	e := newAMQPEnv(t, p.url(t, amqpURL), 2*time.Second)
+	e := newAMQPEnv(t, proxied(t, p, amqpURL), 2*time.Second)
 	if ans, _, err := e.ask(machine, registers.Trade, map[string]string{"registerNumber": "HRB 12345"}); err != nil || !ans.Found {
 		t.Fatalf("before: %+v %v", ans, err)
 	}
 	t.Run("InFlightFailsWhenConnectionDrops", func(t *testing.T) {
 		e.sim.SetLatency(time.Second)
 		defer e.sim.SetLatency(0)
-		time.AfterFunc(150*time.Millisecond, p.cut)
+		time.AfterFunc(150*time.Millisecond, p.Cut)
 		_, took, err := e.ask(machine, registers.Trade, map[string]string{"registerNumber": "HRB 12345"})
 		if hub.ErrorKind(err) != "register_unavailable" || took > time.Second {
 			t.Fatalf("error %v after %s, want register_unavailable at once", err, took)
@@ -323,7 +280,7 @@ func TestAMQPRegisterOrBrokerDown(t *testing.T) {
 		}
 	})
 	t.Run("ErrBrokerDownThenCircuitOpen", func(t *testing.T) {
-		p.stop()
+		p.Close()
 		for i := range 5 { // three failures in a row open the breaker
 			_, took, err := e.ask(machine, registers.Trade, map[string]string{"registerNumber": "HRB 12345"})
 			if hub.ErrorKind(err) != "register_unavailable" || took > time.Second {
@@ -350,7 +307,7 @@ func TestSimulatorReconnects(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := hubtest.Unique("register.trade.")
-	srv, err := s.ListenAMQP(p.url(t, amqpURL), q)
+	srv, err := s.ListenAMQP(proxied(t, p, amqpURL), q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +326,7 @@ func TestSimulatorReconnects(t *testing.T) {
 	if status, err := ask(); err != nil || status != 200 {
 		t.Fatalf("before: %d %v", status, err)
 	}
-	p.cut() // the simulator's connection drops, as in a broker restart
+	p.Cut() // the simulator's connection drops, as in a broker restart
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		status, err := ask()

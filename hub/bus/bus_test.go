@@ -7,7 +7,6 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
@@ -34,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if name == "amqp" {
-				t.Cleanup(func() { deleteQueues(t, bus.DestinationQueue(dest)) })
+				t.Cleanup(func() { hubtest.DeleteQueues(t, hubtest.AMQPURL(t), bus.DestinationQueue(dest)) })
 			}
 			msgs, err := b.Subscribe(ctx, bus.DestinationQueue(dest))
 			if err != nil {
@@ -63,20 +62,4 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
-}
-
-func deleteQueues(t *testing.T, queue string) {
-	conn, err := amqp.Dial(hubtest.AMQPURL(t))
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Error(err)
-		return
-	}
-	_, _ = ch.QueueDelete(queue, false, false, false)
-	_, _ = ch.QueueDelete(bus.DeadLetterQueue(queue), false, false, false)
 }

@@ -17,10 +17,6 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-// DefaultAllowedTypes are the attachment types accepted unless configured
-// otherwise: documents and images a citizen can open safely.
-var DefaultAllowedTypes = []string{"application/pdf", "image/png", "image/jpeg", "text/plain"}
-
 // checkAttachment checks an attachment's name, declared type (allowed, and
 // matching what the bytes are) and size.
 func (s *Service) checkAttachment(i int, a *AttachmentData) error {

@@ -18,10 +18,6 @@ import (
 // mailbox.read on the case timeline — and so a callback to the sender —
 // exactly once, whoever notices it first.
 
-// DefaultReadChecks are the pauses between read checks: 1m, 5m, 15m, 1h,
-// 6h, then daily.
-var DefaultReadChecks = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
-
 // ReadStatus is what an external postbox says about a delivered message.
 type ReadStatus struct {
 	Read   bool

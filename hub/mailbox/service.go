@@ -27,8 +27,8 @@ type Config struct {
 	MaxAttachmentSize int64
 	// MaxAttachments bounds the attachments of one message. Default 5.
 	MaxAttachments int
-	// AllowedTypes are the accepted attachment types. Default
-	// DefaultAllowedTypes.
+	// AllowedTypes are the accepted attachment types. Default: documents
+	// and images a citizen can open safely (PDF, PNG, JPEG, plain text).
 	AllowedTypes []string
 	// External delivers to external postboxes; nil keeps every message in
 	// the own mailbox.
@@ -45,7 +45,7 @@ type Config struct {
 	Receipts ReadReceipts
 	// ReadChecks are the pauses between read checks of a delivered
 	// external message, from its delivery; the last one repeats. Default
-	// DefaultReadChecks.
+	// 1m, 5m, 15m, 1h, 6h, then daily.
 	ReadChecks []time.Duration
 	// ReadCutoff is how long after delivery a message is still checked.
 	// Default 30 days.
@@ -88,7 +88,7 @@ func NewService(db *sqlstore.DB, timeline *sqlstore.SubmissionStore, logger *slo
 		cfg.MaxAttachments = 5
 	}
 	if len(cfg.AllowedTypes) == 0 {
-		cfg.AllowedTypes = DefaultAllowedTypes
+		cfg.AllowedTypes = []string{"application/pdf", "image/png", "image/jpeg", "text/plain"}
 	}
 	if cfg.RetryBackoff == 0 {
 		cfg.RetryBackoff = 30 * time.Second
@@ -100,7 +100,7 @@ func NewService(db *sqlstore.DB, timeline *sqlstore.SubmissionStore, logger *slo
 		cfg.Receipts = r
 	}
 	if len(cfg.ReadChecks) == 0 {
-		cfg.ReadChecks = DefaultReadChecks
+		cfg.ReadChecks = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
 	}
 	if cfg.ReadCutoff == 0 {
 		cfg.ReadCutoff = 30 * 24 * time.Hour

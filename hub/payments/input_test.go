@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
@@ -92,7 +91,7 @@ func TestFachverfahrenGetsPaymentEvents(t *testing.T) {
 	if err := b.DeclareDestination(ctx, dest); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { deleteQueues(t, amqpURL, bus.DestinationQueue(dest)) })
+	t.Cleanup(func() { hubtest.DeleteQueues(t, amqpURL, bus.DestinationQueue(dest)) })
 	msgs, err := b.Subscribe(ctx, bus.DestinationQueue(dest))
 	if err != nil {
 		t.Fatal(err)
@@ -126,24 +125,5 @@ func TestFachverfahrenGetsPaymentEvents(t *testing.T) {
 	}
 	if !seen[payments.StatusInitial] || !seen[payments.StatusPayed] {
 		t.Errorf("statuses on the queue %v, want INITIAL and PAYED", seen)
-	}
-}
-
-func deleteQueues(t *testing.T, amqpURL string, queues ...string) {
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Errorf("clean up queues: %v", err)
-		return
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Errorf("clean up queues: %v", err)
-		return
-	}
-	defer ch.Close()
-	for _, q := range queues {
-		_, _ = ch.QueueDelete(q, false, false, false)
-		_, _ = ch.QueueDelete(bus.DeadLetterQueue(q), false, false, false)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/test/load/hubproc"
 )
 
@@ -45,7 +46,7 @@ type run struct {
 	t     *testing.T
 	hub   *hubproc.Hub
 	sims  []*hubproc.Sim
-	proxy *proxy
+	proxy *hubtest.Proxy
 }
 
 func TestChaos(t *testing.T) {
@@ -129,7 +130,7 @@ func setUp(ctx context.Context, t *testing.T) *run {
 			t.Log(err)
 		}
 	})
-	px, err := newProxy(hubproc.DefaultAMQPHost)
+	px, err := hubtest.NewProxy(hubproc.DefaultAMQPHost)
 	if err != nil {
 		t.Fatal(err)
 	}

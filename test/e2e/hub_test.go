@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -91,7 +90,7 @@ func startServe(t *testing.T, env ...string) *Hub {
 		"AMTHUB_AMQP_URL=" + hubtest.AMQPURL(t),
 		"AMTHUB_REDIS_URL=" + hubtest.RedisURL(t),
 		"AMTHUB_KEY_ENCRYPTION_KEY=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-		"AMTHUB_HTTP_ADDR=127.0.0.1:" + freePort(t),
+		"AMTHUB_HTTP_ADDR=127.0.0.1:" + hubtest.FreePort(t),
 	}, env...)
 	h.start(filepath.Join(dir, "demo.json"), "serve", "--demo", filepath.Join(dir, "demo.json"), "--simulators", "--insecure-callbacks")
 	return h
@@ -256,14 +255,4 @@ func (h *Hub) validate(req *http.Request, res *http.Response, body []byte) {
 func JSONBody(v any) io.Reader {
 	b, _ := json.Marshal(v)
 	return bytes.NewReader(b)
-}
-
-func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
 }

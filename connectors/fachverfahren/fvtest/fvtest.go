@@ -61,7 +61,7 @@ func NewAMQP(t testing.TB) *Backend {
 		t.Fatalf("dial amqp: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	t.Cleanup(func() { deleteQueues(t, conn, bus.DestinationQueue(dest)) })
+	t.Cleanup(func() { hubtest.DeleteQueues(t, url, bus.DestinationQueue(dest)) })
 	if err := b.DeclareDestination(ctx, dest); err != nil {
 		t.Fatalf("declare destination: %v", err)
 	}
@@ -71,20 +71,6 @@ func NewAMQP(t testing.TB) *Backend {
 	}
 	t.Cleanup(func() { sub.Close(); pub.Close() })
 	return &Backend{Bus: b, Pub: pub, Sub: sub, DestinationID: dest, URL: url, Replies: tapAMQP(t, conn, dest)}
-}
-
-func deleteQueues(t testing.TB, conn *amqp.Connection, queue string) {
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Errorf("delete queues: %v", err)
-		return
-	}
-	defer ch.Close()
-	for _, q := range []string{queue, bus.DeadLetterQueue(queue)} {
-		if _, err := ch.QueueDelete(q, false, false, false); err != nil {
-			t.Errorf("delete queue %s: %v", q, err)
-		}
-	}
 }
 
 // tapAMQP binds an exclusive, auto-deleted queue to the destination's

@@ -210,11 +210,12 @@ func (s *Sim) post(w http.ResponseWriter, r *http.Request) {
 
 // valid checks the fields the postbox requires.
 func valid(m *postfach.Message) bool {
-	levelOK := false
-	for _, l := range postfach.StorkLevels {
-		levelOK = levelOK || m.StorkQaaLevel == l
+	switch m.StorkQaaLevel {
+	case postfach.StorkLevel1, postfach.StorkLevel3, postfach.StorkLevel4:
+	default:
+		return false
 	}
-	return levelOK && m.MailboxUUID != "" && m.Sender != "" && m.Title != "" && m.Content != "" &&
+	return m.MailboxUUID != "" && m.Sender != "" && m.Title != "" && m.Content != "" &&
 		utf8.RuneCountInString(m.Title) <= 255 && m.Service != ""
 }
 
