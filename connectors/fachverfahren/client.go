@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -175,8 +176,11 @@ func (noTopology) ExchangeDeclare(*amqp.Channel, string, wamqp.Config) error { r
 // instead of leaving the subscriber to retry forever. A broker user not
 // allowed to look (access refused) is let through.
 func checkQueue(ctx context.Context, url, queue string) error {
-	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(10 * time.Second)})
+	conn, err := amqp.DialConfig(url, amqp.Config{Dial: dialContext(ctx, 10*time.Second)})
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("fachverfahren: connect to amqp: %w", ctx.Err())
+		}
 		return fmt.Errorf("fachverfahren: connect to amqp: %w", err)
 	}
 	defer conn.Close()
@@ -200,4 +204,41 @@ func checkQueue(ctx context.Context, url, queue string) error {
 	default:
 		return fmt.Errorf("fachverfahren: check queue %s: %w", queue, err)
 	}
+}
+
+// dialContext is amqp.DefaultDial(timeout) bound to ctx as well: the TCP
+// connect and the AMQP handshake end when ctx does, or at its deadline if
+// that comes first. The library clears the deadline after the handshake.
+func dialContext(ctx context.Context, timeout time.Duration) func(network, addr string) (net.Conn, error) {
+	return func(network, addr string) (net.Conn, error) {
+		d := net.Dialer{Timeout: timeout}
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		deadline := time.Now().Add(timeout)
+		if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+			deadline = dl
+		}
+		if err := conn.SetDeadline(deadline); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		// A cancel during the handshake moves the deadline to now, which
+		// fails the handshake's read; after it, the deadline is cleared and
+		// this no longer matters.
+		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+		return &stopConn{Conn: conn, stop: stop}, nil
+	}
+}
+
+// stopConn stops watching the context once the connection is closed.
+type stopConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *stopConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
 }
