@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,34 +190,35 @@ func HangingHTTP(t *testing.T) string {
 // connections and never says a word, for peers below HTTP (AMQP).
 func SilentTCP(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
 		}
-	}()
-	t.Cleanup(func() { l.Close(); <-done })
-	return l.Addr().String()
+	})
+	return tcpServer(t, func(c net.Conn) {
+		mu.Lock()
+		defer mu.Unlock()
+		conns = append(conns, c)
+	})
 }
 
 // NonsenseTCP returns the host:port of a TCP server that answers every
 // connection with bytes of no protocol and closes it.
 func NonsenseTCP(t *testing.T) string {
+	t.Helper()
+	return tcpServer(t, func(c net.Conn) {
+		_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\nnot the protocol"))
+		c.Close()
+	})
+}
+
+// tcpServer listens on loopback and hands each connection to handle until
+// the test ends.
+func tcpServer(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -230,8 +232,7 @@ func NonsenseTCP(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\nnot the protocol"))
-			c.Close()
+			handle(c)
 		}
 	}()
 	t.Cleanup(func() { l.Close(); <-done })
