@@ -3,15 +3,25 @@
 
 GO ?= go
 
-.PHONY: run test services vet build generate bench
+# go.mod pins a patched toolchain (its toolchain line); Go's own default here
+# may be GOTOOLCHAIN=local, which ignores that line. auto fetches the pinned
+# toolchain from the module proxy once and uses it for every target below.
+export GOTOOLCHAIN ?= auto
+
+.PHONY: run test services vet vulncheck build generate bench
 
 ## run: the hub embedded (SQLite, in-process bus, simulators, demo data)
 run:
 	$(GO) run ./cmd/amthub dev
 
-## test: vet, then every test with the race detector, against real servers
+## test: vet, the vulnerability check, then every test with the race detector,
+## against real servers
 test: services vet
 	./scripts/test.sh
+
+## vulncheck: govulncheck against the pinned, offline Go vulnerability database
+vulncheck:
+	./scripts/vulncheck.sh
 
 ## bench: the load benchmark against real servers (test/load; see BENCHMARKS.md)
 bench: services
