@@ -1,4 +1,4 @@
-package registers_test
+package register_test
 
 import (
 	"context"
@@ -54,8 +54,6 @@ func (e *env) principal(client, subject string, scopes ...string) *hub.Principal
 	return &hub.Principal{TenantID: e.cases.TenantID, ClientID: client, Subject: subject,
 		Scopes: append([]string{hub.ScopeRegistersQuery}, scopes...)}
 }
-
-var erika = map[string]string{"familyName": "Mustermann", "givenName": "Erika", "dateOfBirth": "1964-08-12"}
 
 func (e *env) audit(t *testing.T) []registers.AuditEntry {
 	t.Helper()

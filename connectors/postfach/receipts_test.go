@@ -1,6 +1,7 @@
-package mailbox_test
+package postfach_test
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -48,7 +49,7 @@ func newReceiptsEnv(t *testing.T, db *sqlstore.DB) *receiptsEnv {
 		t.Fatal(err)
 	}
 	e.svc, err = mailbox.NewService(db, e.cases.Store, slog.New(slog.DiscardHandler), mailbox.Config{External: adapter,
-		Keys: keyring("k1", 1), ReadChecks: []time.Duration{time.Minute, 5 * time.Minute}, ReadCutoff: time.Hour})
+		Keys: mailbox.Keyring{Active: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}}, ReadChecks: []time.Duration{time.Minute, 5 * time.Minute}, ReadCutoff: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,11 +70,19 @@ func newReceiptsEnv(t *testing.T, db *sqlstore.DB) *receiptsEnv {
 	return e
 }
 
+// receiptMessage is a message about a case, with one attachment.
+func receiptMessage(ref, caseID string) mailbox.SendRequest {
+	return mailbox.SendRequest{PostboxRef: ref, CaseID: caseID, Sender: "Gewerbeamt Chemnitz", Title: "Ihr Gewerbeschein",
+		Body: "Guten Tag,\n\nanbei Ihr **Gewerbeschein**.", BodyFormat: mailbox.FormatMarkdown, ReplyAllowed: true,
+		AssuranceLevel: hub.ACRSubstantial,
+		Attachments:    []mailbox.AttachmentData{{Filename: "gewerbeschein.pdf", MimeType: "application/pdf", Content: pdf}}}
+}
+
 // send delivers a message about a new case to the external postbox.
 func (e *receiptsEnv) send(t *testing.T) (m *mailbox.Message, caseID string) {
 	t.Helper()
 	c := e.cases.Case(t, "vendor-a", "citizen-1")
-	m, _, err := e.svc.Send(context.Background(), e.vendor, message(e.ref, c.CaseID), "")
+	m, _, err := e.svc.Send(context.Background(), e.vendor, receiptMessage(e.ref, c.CaseID), "")
 	if err != nil || m.Status != mailbox.StatusDelivered || m.Channel != mailbox.ChannelExternal || m.ExternalID == "" {
 		t.Fatalf("send: %+v %v", m, err)
 	}
