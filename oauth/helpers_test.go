@@ -142,8 +142,11 @@ var hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value=
 // formFields returns the hidden fields of the first form in an HTML page.
 func formFields(t *testing.T, resp *http.Response) url.Values {
 	t.Helper()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("read the form page: %v", err)
+	}
 	v := url.Values{}
 	for _, m := range hiddenField.FindAllStringSubmatch(string(b), -1) {
 		if v.Get(m[1]) == "" {

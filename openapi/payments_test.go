@@ -107,7 +107,10 @@ func (e *apiEnv) do(method, path, token string, body any, header ...string) (*ht
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("read the answer to %s %s: %v", method, path, err)
+	}
 	e.checkResponse(req, resp, out)
 	return resp, out
 }

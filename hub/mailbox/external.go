@@ -39,9 +39,15 @@ const deliveryLease = 2 * time.Minute
 
 // Run delivers pending messages to the external postbox until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	s.every(ctx, "mailbox delivery", s.DeliverOnce)
+}
+
+// every runs a batch job every two seconds until ctx ends, logging a
+// failed round (then tried again on the next).
+func (s *Service) every(ctx context.Context, what string, once func(ctx context.Context, limit int) (int, error)) {
 	poll.Loop(ctx, 2*time.Second, func(ctx context.Context) bool {
-		if _, err := s.DeliverOnce(ctx, 50); err != nil && ctx.Err() == nil {
-			s.logger.Warn("mailbox delivery failed; retrying", "error", err)
+		if _, err := once(ctx, 50); err != nil && ctx.Err() == nil {
+			s.logger.Warn(what+" failed; retrying", "error", err)
 		}
 		return false
 	})

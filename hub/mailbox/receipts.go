@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -39,12 +38,7 @@ func (s *Service) RunReceipts(ctx context.Context) {
 	if s.cfg.Receipts == nil {
 		return
 	}
-	poll.Loop(ctx, 2*time.Second, func(ctx context.Context) bool {
-		if _, err := s.CheckReadOnce(ctx, 50); err != nil && ctx.Err() == nil {
-			s.logger.Warn("mailbox read checks failed; retrying", "error", err)
-		}
-		return false
-	})
+	s.every(ctx, "mailbox read checks", s.CheckReadOnce)
 }
 
 // CheckReadOnce asks the external postbox about up to limit messages whose
