@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,9 +51,12 @@ func CheckContainerfile(file, context string) error {
 		add("parser warning: %s", w.Short)
 	}
 	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, _ []parser.Range) { add("lint %s: %s", rule, msg) }})
-	stages, _, err := instructions.Parse(res.AST, lint)
+	stages, metaArgs, err := instructions.Parse(res.AST, lint)
 	if err != nil {
 		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	if err := checkGoVersion(metaArgs, context); err != nil {
+		add("%v", err)
 	}
 	if len(stages) < 2 {
 		return fmt.Errorf("%s: want a build stage and a final stage, got %d stage(s)", file, len(stages))
@@ -64,6 +68,42 @@ func CheckContainerfile(file, context string) error {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
+}
+
+var goModToolchain = regexp.MustCompile(`(?m)^(?:toolchain go|go )(\S+)$`)
+
+// checkGoVersion wants the GO_VERSION argument (the golang image's tag) to
+// be the toolchain go.mod pins, else its go version: the golang images
+// build with the Go they hold.
+func checkGoVersion(args []instructions.ArgCommand, context string) error {
+	b, err := os.ReadFile(filepath.Join(context, "go.mod"))
+	if err != nil {
+		return err
+	}
+	var want string
+	for _, m := range goModToolchain.FindAllStringSubmatch(string(b), -1) {
+		if want == "" || strings.HasPrefix(m[0], "toolchain") {
+			want = m[1]
+		}
+	}
+	for _, a := range args {
+		for _, kv := range a.Args {
+			if kv.Key == "GO_VERSION" {
+				if kv.Value == nil || *kv.Value != want {
+					return fmt.Errorf("ARG GO_VERSION is %v, but go.mod pins Go %s", deref(kv.Value), want)
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no ARG GO_VERSION before the first FROM: the golang image's Go must be go.mod's %s", want)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "unset"
+	}
+	return *s
 }
 
 // checkContextFiles wants every file copied from the build context (COPY
@@ -211,7 +251,7 @@ func checkFinalStage(s instructions.Stage) []error {
 	if err := checkCommand(entrypoint, cmd); err != nil {
 		add("%v", err)
 	}
-	for _, f := range []string{"/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"} {
+	for _, f := range []string{"/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo", "LICENSE", "THIRD_PARTY_NOTICES.md"} {
 		if !copied[f] {
 			add("the final stage does not copy %s", f)
 		}

@@ -39,6 +39,8 @@ func TestContainerfile(t *testing.T) {
 		{"lint-warning", "lint FromAsCasing"},
 		{"missing-context-file", "stage build copies NOTICE.md, which is not in the build context"},
 		{"ignored-file", "stage build copies go.sum, which is not in the build context"},
+		{"old-go", "ARG GO_VERSION is 1.26, but go.mod pins Go 1.26.11"},
+		{"no-licence-file", "the final stage does not copy LICENSE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join("testdata", "containerfile", tc.name+".Containerfile")

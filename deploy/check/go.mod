@@ -2,6 +2,8 @@ module github.com/amthub/amthub/deploy/check
 
 go 1.26.8
 
+toolchain go1.26.11
+
 require (
 	github.com/moby/buildkit v0.34.2
 	github.com/moby/patternmatcher v0.6.1
