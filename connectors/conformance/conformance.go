@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/hubtest"
 )
 
 // Invalid is a configuration the connector must refuse.
@@ -148,15 +149,7 @@ func ClosedPort(t *testing.T) string {
 
 func closedAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
+	return "127.0.0.1:" + hubtest.FreePort(t)
 }
 
 // GarbageHTTP returns the URL of an HTTP server that answers every
