@@ -246,3 +246,12 @@ func IsContext(err error) bool {
 func Bad[C any](name, want string, edit func(*C)) Invalid[C] {
 	return Invalid[C]{Name: name, Edit: edit, Want: want}
 }
+
+// Serve serves a simulator over HTTP on loopback until the test ends and
+// returns its URL, for a Kit's Simulator.
+func Serve(t *testing.T, sim http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

@@ -2,7 +2,6 @@ package epaybl_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -30,9 +29,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer(s)
-			t.Cleanup(srv.Close)
-			return srv.URL
+			return conformance.Serve(t, s)
 		},
 		Call: func(ctx context.Context, cfg epaybl.Config) error {
 			c, err := epaybl.NewClient(cfg, nil)

@@ -181,6 +181,11 @@ func checkQueue(ctx context.Context, url, queue string) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("fachverfahren: connect to amqp: %w", ctx.Err())
 		}
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			// The handshake's read ran into ctx's deadline a moment before
+			// ctx noticed; the library reports that as a frame error.
+			return fmt.Errorf("fachverfahren: connect to amqp: %w (%v)", context.DeadlineExceeded, err)
+		}
 		return fmt.Errorf("fachverfahren: connect to amqp: %w", err)
 	}
 	defer conn.Close()

@@ -2,7 +2,6 @@ package postfach_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -25,9 +24,7 @@ func TestConformance(t *testing.T) {
 			conformance.Bad("Timeout", "timeout", func(c *postfach.Config) { c.Timeout = -time.Second }),
 		},
 		Simulator: func(t *testing.T) string {
-			srv := httptest.NewServer(sim.New(sim.Config{Token: "secret", AcceptAnyMailbox: true}))
-			t.Cleanup(srv.Close)
-			return srv.URL
+			return conformance.Serve(t, sim.New(sim.Config{Token: "secret", AcceptAnyMailbox: true}))
 		},
 		Call: func(ctx context.Context, cfg postfach.Config) error {
 			c, err := postfach.NewClient(cfg, nil)

@@ -3,7 +3,6 @@ package register_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -33,9 +32,7 @@ func TestConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv := httptest.NewServer(s)
-			t.Cleanup(srv.Close)
-			return srv.URL
+			return conformance.Serve(t, s)
 		},
 		Call: func(ctx context.Context, cfg register.Config) error {
 			c, err := register.NewClient(cfg, nil)

@@ -11,52 +11,31 @@ import (
 
 func TestLoop(t *testing.T) {
 	t.Run("RunsAtOnceAndOnEveryTick", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
 		var n atomic.Int32
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			poll.Loop(ctx, 10*time.Millisecond, func(context.Context) bool { n.Add(1); return false })
-		}()
+		stop := start(t, 10*time.Millisecond, func(context.Context) bool { n.Add(1); return false })
 		waitFor(t, func() bool { return n.Load() >= 3 })
-		cancel()
-		<-done
+		stop()
 	})
 	t.Run("DrainsWhileMore", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
 		var n atomic.Int32
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			// An hour's interval: only the drain can reach five rounds.
-			poll.Loop(ctx, time.Hour, func(context.Context) bool { return n.Add(1) < 5 })
-		}()
+		// An hour's interval: only the drain can reach five rounds.
+		stop := start(t, time.Hour, func(context.Context) bool { return n.Add(1) < 5 })
 		waitFor(t, func() bool { return n.Load() == 5 })
-		cancel()
-		<-done
+		stop()
 		if got := n.Load(); got != 5 {
 			t.Fatalf("rounds = %d, want 5", got)
 		}
 	})
 	t.Run("WakesEarly", func(t *testing.T) {
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
 		a, b := make(chan struct{}, 1), make(chan struct{}, 1)
 		var n atomic.Int32
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			poll.Loop(ctx, time.Hour, func(context.Context) bool { n.Add(1); return false }, a, b)
-		}()
+		stop := start(t, time.Hour, func(context.Context) bool { n.Add(1); return false }, a, b)
 		waitFor(t, func() bool { return n.Load() == 1 })
 		a <- struct{}{}
 		waitFor(t, func() bool { return n.Load() == 2 })
 		b <- struct{}{}
 		waitFor(t, func() bool { return n.Load() == 3 })
-		cancel()
-		<-done
+		stop()
 	})
 	t.Run("StopsOnCancelDuringDrain", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -71,6 +50,27 @@ func TestLoop(t *testing.T) {
 			t.Fatal("Loop did not return after its context ended")
 		}
 	})
+}
+
+// start runs poll.Loop in the background; stop ends it and waits until
+// it has returned.
+func start(t *testing.T, interval time.Duration, job func(context.Context) bool, wake ...<-chan struct{}) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		poll.Loop(ctx, interval, job, wake...)
+	}()
+	t.Cleanup(cancel)
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Loop did not return after its context ended")
+		}
+	}
 }
 
 func waitFor(t *testing.T, cond func() bool) {
