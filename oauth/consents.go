@@ -8,22 +8,13 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/citizens"
 )
 
-// Consent is what a citizen allowed one application: the scopes of the
-// citizen's live grants to that client (authorization code grants whose
-// refresh token still works), and since when.
-type Consent struct {
-	ClientID   string
-	ClientName string
-	// Scopes are the granted scopes, openid first, then in the order of
-	// the discovery document; ScopeText names them in German.
-	Scopes []string
-	// Since is when the oldest live grant was given.
-	Since time.Time
-	// Grants is the number of live grants (one per consent given).
-	Grants int
-}
+// Consent is an application's access a citizen granted (its live
+// grants). The type is hub/citizens', so the portal lists consents
+// without importing oauth.
+type Consent = citizens.Consent
 
 // ConsentService lists and revokes citizens' consents to applications.
 // A grant without a refresh token (a client without the refresh grant)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/citizens"
 )
 
 //go:embed templates/*.html templates/fallback.css
@@ -34,14 +35,9 @@ type Layout interface {
 }
 
 // SiteLogin is a citizen's login to the site around the authorization
-// server (the portal), as a SiteLogins reports it.
-type SiteLogin struct {
-	TenantID  string
-	CitizenID string
-	Name      string
-	ACR       string // assurance level of the login; "" is normal (password)
-	AuthTime  time.Time
-}
+// server (the portal), as a SiteLogins reports it. The type is
+// hub/citizens', so the portal reports it without importing oauth.
+type SiteLogin = citizens.Login
 
 // SiteLogins lets the authorization server recognise a citizen who is
 // already logged in to the site on the same host (the portal's session),
@@ -140,28 +136,9 @@ func origin(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// scopeText names scopes in German, for the consent page and the citizen's
-// list of granted consents.
-var scopeText = map[string]string{
-	"openid":                  "Ihre Kennung im Servicekonto",
-	hub.ScopeProfileRead:      "Ihre Stammdaten (Name, Anschrift) lesen",
-	hub.ScopeSubmissionsWrite: "Anträge in Ihrem Namen einreichen",
-	hub.ScopeSubmissionsRead:  "Ihre Anträge einsehen",
-	hub.ScopeEventsRead:       "den Bearbeitungsstand Ihrer Anträge einsehen",
-	hub.ScopeMailboxSend:      "Nachrichten an Ihr Postfach senden",
-	hub.ScopePaymentsWrite:    "Zahlungen für Ihre Anträge anlegen",
-	hub.ScopeRoutesRead:       "zuständige Stellen ermitteln",
-	hub.ScopeRegistersQuery:   "Auskünfte aus Registern einholen",
-}
-
 // ScopeText names a scope in German for citizens ("Ihre Stammdaten (Name,
 // Anschrift) lesen"); an unknown scope comes back as it is.
-func ScopeText(scope string) string {
-	if t, ok := scopeText[scope]; ok {
-		return t
-	}
-	return scope
-}
+func ScopeText(scope string) string { return citizens.ScopeText(scope) }
 
 var acrText = map[string]string{
 	hub.ACRNormal: "normal (Passwort)", hub.ACRSubstantial: "substanziell", hub.ACRHigh: "hoch (Online-Ausweis)",

@@ -9,14 +9,14 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/hub/citizens"
 )
 
 // Consents is what the portal needs of the OAuth server's consents
-// (oauth.ConsentService): the applications a citizen allowed access, and
+// (oauth.ConsentService, wired in cmd/amthub): the applications a citizen allowed access, and
 // withdrawing that.
 type Consents interface {
-	List(ctx context.Context, tenantID, citizenID string) ([]oauth.Consent, error)
+	List(ctx context.Context, tenantID, citizenID string) ([]citizens.Consent, error)
 	Revoke(ctx context.Context, tenantID, citizenID, clientID string) error
 }
 
@@ -52,7 +52,7 @@ func (p *Portal) consentsPage(w http.ResponseWriter, r *http.Request) {
 		v := consentView{ClientID: c.ClientID, ClientName: c.ClientName,
 			Since: c.Since.In(berlin).Format("02.01.2006, 15:04 Uhr"), SinceTime: c.Since.UTC().Format(time.RFC3339)}
 		for _, sc := range c.Scopes {
-			v.Scopes = append(v.Scopes, oauth.ScopeText(sc))
+			v.Scopes = append(v.Scopes, citizens.ScopeText(sc))
 		}
 		views = append(views, v)
 	}

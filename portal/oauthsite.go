@@ -6,20 +6,17 @@ import (
 	"net/http"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/hub/citizens"
 )
 
 // OAuthSite makes the portal the site around the OAuth server's login and
 // consent pages: they appear in the portal's frame (oauth.Layout), and a
 // citizen logged in to the portal counts as logged in there
 // (oauth.SiteLogins). Both need the portal and the OAuth server on one
-// host, as `amthub` serves them.
+// host, as `amthub` serves them. The portal does not import oauth: the
+// interfaces take only standard and hub/citizens types, and cmd/amthub
+// checks that OAuthSite implements them.
 type OAuthSite struct{ p *Portal }
-
-var (
-	_ oauth.Layout     = (*OAuthSite)(nil)
-	_ oauth.SiteLogins = (*OAuthSite)(nil)
-)
 
 // OAuthSite returns the portal as the OAuth server's site.
 func (p *Portal) OAuthSite() *OAuthSite { return &OAuthSite{p: p} }
@@ -35,7 +32,7 @@ func (o *OAuthSite) Frame(w io.Writer, r *http.Request, title string, content te
 }
 
 // SiteLogin returns the citizen logged in to the portal with r, or nil.
-func (o *OAuthSite) SiteLogin(r *http.Request) *oauth.SiteLogin {
+func (o *OAuthSite) SiteLogin(r *http.Request) *citizens.Login {
 	s := o.p.sessionOf(r)
 	if s == nil {
 		return nil
@@ -47,7 +44,7 @@ func (o *OAuthSite) SiteLogin(r *http.Request) *oauth.SiteLogin {
 		}
 		return nil
 	}
-	return &oauth.SiteLogin{TenantID: s.TenantID, CitizenID: s.CitizenID, Name: c.DisplayName, ACR: s.ACR, AuthTime: s.CreatedAt}
+	return &citizens.Login{TenantID: s.TenantID, CitizenID: s.CitizenID, Name: c.DisplayName, ACR: s.ACR, AuthTime: s.CreatedAt}
 }
 
 // sessionOf returns the portal session of r's cookie, outside the

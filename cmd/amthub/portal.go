@@ -7,7 +7,16 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/payments"
+	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
+)
+
+// The portal is the OAuth server's site and lists its consents without
+// importing oauth; the types meet here.
+var (
+	_ oauth.Layout     = (*portal.OAuthSite)(nil)
+	_ oauth.SiteLogins = (*portal.OAuthSite)(nil)
+	_ portal.Consents  = (*oauth.ConsentService)(nil)
 )
 
 // mountPortal serves the citizens' portal for one tenant: its catalogue,
