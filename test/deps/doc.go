@@ -18,8 +18,9 @@
 //     kit) and the conformance kit (connectors/conformance) only: connectors
 //     do not know each other or the surfaces.
 //  5. portal does not import oauth: a citizen's account lives in hub, and
-//     the portal and the OAuth server both use it there. Exception, until
-//     the pages' frame and the consents move to hub: portal → oauth.
+//     the portal and the OAuth server both use it there (hub/citizens, with
+//     the login and consent types the portal needs as the OAuth pages'
+//     site). Exception: the portal's tests, which run both on one host.
 //  6. openapi, oauth, portal and mappings do not import one another: they
 //     meet in hub.
 //  7. Only cmd/ wires connectors in: no production code outside cmd/,
