@@ -24,7 +24,7 @@ func sentinel(err error) bool {
 // FuzzDecrypt feeds arbitrary compact JWEs to Decrypt: it must not panic,
 // and must refuse with a sentinel error.
 func FuzzDecrypt(f *testing.F) {
-	valid, err := fitcrypto.Encrypt([]byte(`{"x":1}`), encPublic(), "application/json")
+	valid, err := fitcrypto.Encrypt([]byte(`{"x":1}`), encPrivate().Public(), "application/json")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -50,6 +50,7 @@ func FuzzVerifySET(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	sigPub := sigPrivate().Public()
 	f.Add(valid)
 	f.Add(valid[:len(valid)-3])
 	f.Add("")
@@ -57,7 +58,7 @@ func FuzzVerifySET(f *testing.F) {
 	f.Add("eyJhbGciOiJub25lIiwidHlwIjoic2VjZXZlbnQrand0In0.e30.")
 	f.Add("eyJhbGciOiJQUzUxMiIsInR5cCI6InNlY2V2ZW50K2p3dCIsImtpZCI6InNpZy1rZXktMSJ9.e30.AAAA")
 	f.Fuzz(func(t *testing.T, s string) {
-		set, err := fitcrypto.VerifySET(s, sigPublic(), opts)
+		set, err := fitcrypto.VerifySET(s, sigPub, opts)
 		if err != nil {
 			if !sentinel(err) {
 				t.Fatalf("VerifySET(%q): error without sentinel: %v", s, err)

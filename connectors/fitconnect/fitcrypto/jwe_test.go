@@ -28,7 +28,7 @@ func TestEncryptDecrypt(t *testing.T) {
 		}
 	})
 	t.Run("ErrWrongKey", func(t *testing.T) {
-		wrong := &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: testPKI.otherKey}
+		wrong := &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: testPKI().otherKey}
 		if _, err := fitcrypto.Decrypt(jwe, wrong); !errors.Is(err, fitcrypto.ErrDecrypt) {
 			t.Fatalf("err = %v, want ErrDecrypt", err)
 		}
@@ -49,11 +49,11 @@ func TestEncryptDecrypt(t *testing.T) {
 		}
 	})
 	t.Run("ErrSmallKey", func(t *testing.T) {
-		small := &fitcrypto.PublicKey{KeyID: "small", Purpose: fitcrypto.Encryption, Key: &testPKI.smallKey.PublicKey}
+		small := &fitcrypto.PublicKey{KeyID: "small", Purpose: fitcrypto.Encryption, Key: &testPKI().smallKey.PublicKey}
 		if _, err := fitcrypto.Encrypt(plain, small, ""); !errors.Is(err, fitcrypto.ErrKey) {
 			t.Fatalf("err = %v, want ErrKey", err)
 		}
-		priv := &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: testPKI.smallKey}
+		priv := &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: testPKI().smallKey}
 		if _, err := fitcrypto.Decrypt(jwe, priv); !errors.Is(err, fitcrypto.ErrKey) {
 			t.Fatalf("Decrypt with a small key: err = %v, want ErrKey", err)
 		}
@@ -93,7 +93,7 @@ func TestDecryptAltered(t *testing.T) {
 // TestDecryptAlgorithmConfusion refuses every JWE outside the profile, even
 // when it is otherwise valid for the key.
 func TestDecryptAlgorithmConfusion(t *testing.T) {
-	pub := &testPKI.encKey.PublicKey
+	pub := &testPKI().encKey.PublicKey
 	tests := []struct {
 		name string
 		alg  jose.KeyAlgorithm

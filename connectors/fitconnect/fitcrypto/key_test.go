@@ -40,7 +40,7 @@ func TestParsePublicKey(t *testing.T) {
 			if !got.Key.Equal(k.Key) || got.KeyID != k.KeyID || len(got.Certificates) != 2 {
 				t.Fatalf("parsed %+v, want %+v", got, k)
 			}
-			if err := fitcrypto.VerifyChain(got, testPKI.roots, testPKI.now); err != nil {
+			if err := fitcrypto.VerifyChain(got, testPKI().roots, testPKI().now); err != nil {
 				t.Fatalf("chain of parsed key: %v", err)
 			}
 		}
@@ -76,13 +76,13 @@ func TestParsePublicKey(t *testing.T) {
 		})
 	}
 	t.Run("ErrSmallKey", func(t *testing.T) {
-		small := &fitcrypto.PublicKey{KeyID: "small-key", Purpose: fitcrypto.Encryption, Key: &testPKI.smallKey.PublicKey}
+		small := &fitcrypto.PublicKey{KeyID: "small-key", Purpose: fitcrypto.Encryption, Key: &testPKI().smallKey.PublicKey}
 		if _, err := json.Marshal(small); !errors.Is(err, fitcrypto.ErrKey) {
 			t.Fatalf("Marshal: err = %v, want ErrKey", err)
 		}
 		// The published JWK with its modulus swapped for the 2048-bit one.
 		m := jwkMap(t, encPublic())
-		m["n"] = b64(testPKI.smallKey.N.Bytes())
+		m["n"] = b64(testPKI().smallKey.N.Bytes())
 		delete(m, "x5c")
 		b, _ := json.Marshal(m)
 		if _, err := fitcrypto.ParsePublicKey(b, fitcrypto.Encryption); !errors.Is(err, fitcrypto.ErrKey) {
@@ -108,16 +108,16 @@ func TestVerifyChain(t *testing.T) {
 		now   time.Time
 		want  error
 	}{
-		{"OKEncryption", encPublic(), testPKI.roots, testPKI.now, nil},
-		{"OKSignature", sigPublic(), testPKI.roots, testPKI.now, nil},
-		{"ErrUntrustedRoot", withCerts(encPublic(), testPKI.otherCert), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrRootInChainIsNotAnchor", withCerts(encPublic(), testPKI.otherCert, testPKI.otherRoot), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrMissingIntermediate", withCerts(encPublic(), testPKI.encCert), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrLeafKeyMismatch", withCerts(encPublic(), testPKI.sigCert, testPKI.inter), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrKeyUsage", withCerts(&fitcrypto.PublicKey{KeyID: "k", Purpose: fitcrypto.Signature, Key: &testPKI.encKey.PublicKey}, testPKI.encCert, testPKI.inter), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrExpired", encPublic(), testPKI.roots, testPKI.now.Add(48 * time.Hour), fitcrypto.ErrUntrusted},
-		{"ErrNoX5c", withCerts(encPublic()), testPKI.roots, testPKI.now, fitcrypto.ErrUntrusted},
-		{"ErrNoAnchor", encPublic(), nil, testPKI.now, fitcrypto.ErrUntrusted},
+		{"OKEncryption", encPublic(), testPKI().roots, testPKI().now, nil},
+		{"OKSignature", sigPublic(), testPKI().roots, testPKI().now, nil},
+		{"ErrUntrustedRoot", withCerts(encPublic(), testPKI().otherCert), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrRootInChainIsNotAnchor", withCerts(encPublic(), testPKI().otherCert, testPKI().otherRoot), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrMissingIntermediate", withCerts(encPublic(), testPKI().encCert), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrLeafKeyMismatch", withCerts(encPublic(), testPKI().sigCert, testPKI().inter), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrKeyUsage", withCerts(&fitcrypto.PublicKey{KeyID: "k", Purpose: fitcrypto.Signature, Key: &testPKI().encKey.PublicKey}, testPKI().encCert, testPKI().inter), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrExpired", encPublic(), testPKI().roots, testPKI().now.Add(48 * time.Hour), fitcrypto.ErrUntrusted},
+		{"ErrNoX5c", withCerts(encPublic()), testPKI().roots, testPKI().now, fitcrypto.ErrUntrusted},
+		{"ErrNoAnchor", encPublic(), nil, testPKI().now, fitcrypto.ErrUntrusted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,18 +7,17 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"math/big"
-	"os"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
 )
 
-// pki is the test binary's own PKI, generated once in TestMain because
-// 4096-bit RSA keys are slow: root CA → intermediate CA → two leaves (one
-// encryption, one signature key), an unrelated key (the "wrong key", also
-// the root of an untrusted second CA) and a 2048-bit key that is too small.
+// pki is the test binary's own PKI: root CA → intermediate CA → two leaves
+// (one encryption, one signature key), an unrelated key (the "wrong key",
+// also the root of an untrusted second CA) and a 2048-bit key that is too
+// small. 4096-bit keys are slow, so each is made once per test binary and
+// only when first needed: a fuzz worker makes just the two leaf keys.
 type pki struct {
 	now                         time.Time
 	rootKey, interKey, otherKey *rsa.PrivateKey
@@ -29,38 +28,51 @@ type pki struct {
 	roots                       *x509.CertPool
 }
 
-var testPKI pki
+// lazyKey is an RSA key generated on first use.
+type lazyKey struct {
+	once sync.Once
+	bits int
+	key  *rsa.PrivateKey
+}
 
-func TestMain(m *testing.M) {
-	if err := testPKI.generate(); err != nil {
-		fmt.Fprintln(os.Stderr, "generate test PKI:", err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
+func (l *lazyKey) get() *rsa.PrivateKey {
+	l.once.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, l.bits)
+		if err != nil {
+			panic(fmt.Sprintf("generate %d-bit test key: %v", l.bits, err))
+		}
+		l.key = k
+	})
+	return l.key
+}
+
+var (
+	encKey, sigKey              = &lazyKey{bits: 4096}, &lazyKey{bits: 4096}
+	rootKey, interKey, otherKey = &lazyKey{bits: 4096}, &lazyKey{bits: 4096}, &lazyKey{bits: 4096}
+	smallKey                    = &lazyKey{bits: 2048}
+	pkiOnce                     sync.Once
+	pkiValue                    pki
+)
+
+// testPKI returns the whole PKI, generating the missing keys in parallel.
+func testPKI() *pki {
+	pkiOnce.Do(func() {
+		var wg sync.WaitGroup
+		for _, k := range []*lazyKey{encKey, sigKey, rootKey, interKey, otherKey, smallKey} {
+			wg.Add(1)
+			go func() { defer wg.Done(); k.get() }()
+		}
+		wg.Wait()
+		if err := pkiValue.generate(); err != nil {
+			panic(fmt.Sprintf("generate test PKI: %v", err))
+		}
+	})
+	return &pkiValue
 }
 
 func (p *pki) generate() error {
-	keys := make([]*rsa.PrivateKey, 6)
-	errs := make([]error, 6)
-	var wg sync.WaitGroup
-	for i := range keys {
-		bits := 4096
-		if i == 5 {
-			bits = 2048
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			keys[i], errs[i] = rsa.GenerateKey(rand.Reader, bits)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	p.rootKey, p.interKey, p.encKey, p.sigKey, p.otherKey, p.smallKey = keys[0], keys[1], keys[2], keys[3], keys[4], keys[5]
+	p.rootKey, p.interKey, p.otherKey = rootKey.get(), interKey.get(), otherKey.get()
+	p.encKey, p.sigKey, p.smallKey = encKey.get(), sigKey.get(), smallKey.get()
 	p.now = time.Now()
 	var err error
 	if p.root, err = p.issue(1, "Test Root", p.rootKey, nil, nil, x509.KeyUsageCertSign, true); err != nil {
@@ -109,21 +121,21 @@ func (p *pki) issue(serial int64, cn string, key *rsa.PrivateKey, parent *x509.C
 
 // The keys as the package sees them.
 func encPrivate() *fitcrypto.PrivateKey {
-	return &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: testPKI.encKey}
+	return &fitcrypto.PrivateKey{KeyID: "enc-key-1", Purpose: fitcrypto.Encryption, Key: encKey.get()}
 }
 
 func sigPrivate() *fitcrypto.PrivateKey {
-	return &fitcrypto.PrivateKey{KeyID: "sig-key-1", Purpose: fitcrypto.Signature, Key: testPKI.sigKey}
+	return &fitcrypto.PrivateKey{KeyID: "sig-key-1", Purpose: fitcrypto.Signature, Key: sigKey.get()}
 }
 
 func encPublic() *fitcrypto.PublicKey {
 	k := encPrivate().Public()
-	k.Certificates = []*x509.Certificate{testPKI.encCert, testPKI.inter}
+	k.Certificates = []*x509.Certificate{testPKI().encCert, testPKI().inter}
 	return k
 }
 
 func sigPublic() *fitcrypto.PublicKey {
 	k := sigPrivate().Public()
-	k.Certificates = []*x509.Certificate{testPKI.sigCert, testPKI.inter}
+	k.Certificates = []*x509.Certificate{testPKI().sigCert, testPKI().inter}
 	return k
 }

@@ -13,7 +13,12 @@ import (
 // Event is a FIT-Connect event URI, the one key of a SET's events claim.
 type Event string
 
-// FIT-Connect's events (https://schema.fitko.de/fit-connect/events/…).
+// FIT-Connect's events (https://schema.fitko.de/fit-connect/events/…). The
+// vendored Submission API document shows only create-submission in its
+// example SET; the full list is FIT-Connect's event-log documentation as
+// open-source clients carry it (e.g. optiGov/php-fitconnect's
+// FitConnectEventState). Check it against FITKO's documentation before the
+// surface goes live.
 const (
 	EventCreateSubmission  Event = "https://schema.fitko.de/fit-connect/events/create-submission"
 	EventSubmitSubmission  Event = "https://schema.fitko.de/fit-connect/events/submit-submission"

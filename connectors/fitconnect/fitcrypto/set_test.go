@@ -138,24 +138,24 @@ func TestSET(t *testing.T) {
 		token string
 		want  error
 	}{
-		{"ErrBadSignature", signRaw(t, sigHeader, claims, testPKI.otherKey, nil), fitcrypto.ErrSignature},
+		{"ErrBadSignature", signRaw(t, sigHeader, claims, testPKI().otherKey, nil), fitcrypto.ErrSignature},
 		{"ErrAlteredPayload", alterPayload(t, token), fitcrypto.ErrSignature},
-		{"ErrUnknownEvent", signRaw(t, sigHeader, claimsWith("events", map[string]any{"https://schema.fitko.de/fit-connect/events/steal-submission": map[string]any{}}), testPKI.sigKey, nil), fitcrypto.ErrEvent},
-		{"ErrTwoEvents", signRaw(t, sigHeader, claimsWith("events", map[string]any{string(fitcrypto.EventAcceptSubmission): map[string]any{}, string(fitcrypto.EventRejectSubmission): map[string]any{}}), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrNoEvent", signRaw(t, sigHeader, claimsWith("events", map[string]any{}), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrWrongType", signRaw(t, with("typ", "JWT"), claims, testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrNoType", signRaw(t, with("typ", nil), claims, testPKI.sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrUnknownEvent", signRaw(t, sigHeader, claimsWith("events", map[string]any{"https://schema.fitko.de/fit-connect/events/steal-submission": map[string]any{}}), testPKI().sigKey, nil), fitcrypto.ErrEvent},
+		{"ErrTwoEvents", signRaw(t, sigHeader, claimsWith("events", map[string]any{string(fitcrypto.EventAcceptSubmission): map[string]any{}, string(fitcrypto.EventRejectSubmission): map[string]any{}}), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrNoEvent", signRaw(t, sigHeader, claimsWith("events", map[string]any{}), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrWrongType", signRaw(t, with("typ", "JWT"), claims, testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrNoType", signRaw(t, with("typ", nil), claims, testPKI().sigKey, nil), fitcrypto.ErrClaims},
 		{"ErrAlgNone", signRaw(t, with("alg", "none"), claims, nil, nil), fitcrypto.ErrAlgorithm},
 		{"ErrAlgHS512WithPublicKey", signRaw(t, with("alg", "HS512"), claims, nil, pubJWK), fitcrypto.ErrAlgorithm},
 		{"ErrAlgRS512", signRaw(t, with("alg", "RS512"), claims, nil, nil), fitcrypto.ErrAlgorithm},
-		{"ErrEmbeddedJWK", signRaw(t, with("jwk", embedded), claims, testPKI.sigKey, nil), fitcrypto.ErrAlgorithm},
-		{"ErrJKU", signRaw(t, with("jku", "https://evil.example/jwks"), claims, testPKI.sigKey, nil), fitcrypto.ErrAlgorithm},
-		{"ErrWrongKid", signRaw(t, with("kid", "sig-key-2"), claims, testPKI.sigKey, nil), fitcrypto.ErrKey},
-		{"ErrSubject", signRaw(t, sigHeader, claimsWith("sub", want.SubmissionID.String()), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrTxn", signRaw(t, sigHeader, claimsWith("txn", "case:not-a-uuid"), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrJti", signRaw(t, sigHeader, claimsWith("jti", "1"), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrNoIssuer", signRaw(t, sigHeader, claimsWith("iss", ""), testPKI.sigKey, nil), fitcrypto.ErrClaims},
-		{"ErrFutureIat", signRaw(t, sigHeader, claimsWith("iat", now.Add(2*time.Minute).Unix()), testPKI.sigKey, nil), fitcrypto.ErrTime},
+		{"ErrEmbeddedJWK", signRaw(t, with("jwk", embedded), claims, testPKI().sigKey, nil), fitcrypto.ErrAlgorithm},
+		{"ErrJKU", signRaw(t, with("jku", "https://evil.example/jwks"), claims, testPKI().sigKey, nil), fitcrypto.ErrAlgorithm},
+		{"ErrWrongKid", signRaw(t, with("kid", "sig-key-2"), claims, testPKI().sigKey, nil), fitcrypto.ErrKey},
+		{"ErrSubject", signRaw(t, sigHeader, claimsWith("sub", want.SubmissionID.String()), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrTxn", signRaw(t, sigHeader, claimsWith("txn", "case:not-a-uuid"), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrJti", signRaw(t, sigHeader, claimsWith("jti", "1"), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrNoIssuer", signRaw(t, sigHeader, claimsWith("iss", ""), testPKI().sigKey, nil), fitcrypto.ErrClaims},
+		{"ErrFutureIat", signRaw(t, sigHeader, claimsWith("iat", now.Add(2*time.Minute).Unix()), testPKI().sigKey, nil), fitcrypto.ErrTime},
 		{"ErrMalformed", "a.b", fitcrypto.ErrMalformed},
 	}
 	for _, tt := range tests {
@@ -166,7 +166,7 @@ func TestSET(t *testing.T) {
 		})
 	}
 	t.Run("OKIatWithinSkew", func(t *testing.T) {
-		tok := signRaw(t, sigHeader, claimsWith("iat", now.Add(30*time.Second).Unix()), testPKI.sigKey, nil)
+		tok := signRaw(t, sigHeader, claimsWith("iat", now.Add(30*time.Second).Unix()), testPKI().sigKey, nil)
 		if _, err := fitcrypto.VerifySET(tok, sigPublic(), opts); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestSET(t *testing.T) {
 	t.Run("ErrExpired", func(t *testing.T) {
 		old := opts
 		old.MaxAge = time.Hour
-		tok := signRaw(t, sigHeader, claimsWith("iat", now.Add(-2*time.Hour).Unix()), testPKI.sigKey, nil)
+		tok := signRaw(t, sigHeader, claimsWith("iat", now.Add(-2*time.Hour).Unix()), testPKI().sigKey, nil)
 		if _, err := fitcrypto.VerifySET(tok, sigPublic(), old); !errors.Is(err, fitcrypto.ErrTime) {
 			t.Fatalf("err = %v, want ErrTime", err)
 		}
