@@ -10,9 +10,10 @@ export GOTOOLCHAIN ?= auto
 
 .PHONY: run test services vet vulncheck build generate bench
 
-## run: the hub embedded (SQLite, in-process bus, simulators, demo data)
+## run: the hub embedded (SQLite, in-process bus, simulators, demo data);
+## flags for `amthub dev` go in ARGS, e.g. make run ARGS="--data-dir /tmp/x"
 run:
-	$(GO) run ./cmd/amthub dev
+	$(GO) run ./cmd/amthub dev $(ARGS)
 
 ## test: vet, the vulnerability check, then every test with the race detector,
 ## against real servers
@@ -36,6 +37,7 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+## build: the binary, as bin/amthub
 build:
 	$(GO) build -o bin/amthub ./cmd/amthub
 
