@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// Submission states, as in FIT-Connect.
-const (
-	StateIncomplete = "incomplete" // created, attachments may still be uploaded
-	StateSubmitted  = "submitted"  // data complete and accepted by the hub
-	StateForwarded  = "forwarded"  // the broker confirmed the message to the Fachverfahren
-	StateAccepted   = "accepted"   // the Fachverfahren took it
-	StateRejected   = "rejected"   // the Fachverfahren refused it
-	StateExpired    = "expired"    // never submitted within its time
-)
-
 // Case event types (dot-separated, past tense; see DESIGN.md).
 const (
 	EventSubmissionCreated       = "submission.created"
@@ -113,16 +103,24 @@ type Submission struct {
 	CitizenID     string // the citizen it is for, when the vendor acts by consent
 	DestinationID string
 	ServiceType   ServiceType
-	State         string
+	State         State
 	// AnnouncedAttachments are the attachment ids the vendor announced.
 	AnnouncedAttachments []string
 	Attachments          []Attachment // uploaded so far (metadata only)
 	ContentType          string
 	Data                 []byte
-	ExpiresAt            time.Time
-	CreatedAt            time.Time
-	SubmittedAt          *time.Time
-	Deliveries           int
+	// DataHash identifies the submit request, so that its retry is
+	// recognised.
+	DataHash    string
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
+	SubmittedAt *time.Time
+	ForwardedAt *time.Time
+	DecidedAt   *time.Time
+	Deliveries  int
+
+	// pending is what rules decided and the store has yet to persist.
+	pending Changes
 }
 
 // Attachment is an uploaded file of a submission.
@@ -148,20 +146,6 @@ func (s *Submission) Missing() []string {
 		}
 	}
 	return out
-}
-
-// CanTransition reports whether a submission may move from one state to
-// another. Accept and reject may arrive before the forward confirmation.
-func CanTransition(from, to string) bool {
-	switch to {
-	case StateSubmitted, StateExpired:
-		return from == StateIncomplete
-	case StateForwarded:
-		return from == StateSubmitted
-	case StateAccepted, StateRejected:
-		return from == StateSubmitted || from == StateForwarded
-	}
-	return false
 }
 
 // EventData encodes the data of an Event. Only the hub's own maps of

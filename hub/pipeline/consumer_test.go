@@ -16,7 +16,6 @@ import (
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/pipeline"
-	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // TestReplyConsumerMailbox sends a Fachverfahren's mailbox reply through
@@ -28,7 +27,7 @@ func TestReplyConsumerMailbox(t *testing.T) {
 	db := hubtest.NewSQLite(t)
 	e := newEnv(t, db, "", nil)
 	sub := e.create(t)
-	if _, err := e.store.MarkSubmitted(ctx, e.p.TenantID, e.p.ClientID, sub.ID, sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
+	if _, err := e.store.MarkSubmitted(ctx, e.p.TenantID, e.p.ClientID, sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	b := bus.NewLocal(watermill.NopLogger{})

@@ -246,7 +246,7 @@ func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req S
 	}
 	svc, _ := dest.Service(sub.ServiceType.Identifier)
 	canonical, _ := json.Marshal(req)
-	in := sqlstore.Submitted{DataHash: hashOf(canonical)}
+	in := hub.SubmitData{DataHash: hashOf(canonical)}
 	switch {
 	case req.EncryptedData != "" && len(req.Data) > 0:
 		return nil, hub.FieldError("data", "send either data or encryptedData, not both")

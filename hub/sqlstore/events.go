@@ -129,7 +129,8 @@ func (s *SubmissionStore) RecordEvent(ctx context.Context, e *hub.Event) error {
 // CaseSummary is one line of a citizen's "my applications".
 type CaseSummary struct {
 	CaseID, CaseNumber, DestinationID, DestinationName string
-	LeikaKey, ServiceName, State                       string
+	LeikaKey, ServiceName                              string
+	State                                              hub.State
 	CreatedAt                                          time.Time
 }
 
@@ -150,7 +151,11 @@ func (s *SubmissionStore) ListCitizenCases(ctx context.Context, tenantID, citize
 	var out []CaseSummary
 	for rows.Next() {
 		var c CaseSummary
-		if err := rows.Scan(&c.CaseID, &c.CaseNumber, &c.DestinationID, &c.DestinationName, &c.LeikaKey, &c.ServiceName, &c.State, &c.CreatedAt); err != nil {
+		var state string
+		if err := rows.Scan(&c.CaseID, &c.CaseNumber, &c.DestinationID, &c.DestinationName, &c.LeikaKey, &c.ServiceName, &state, &c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("list citizen cases: %w", err)
+		}
+		if c.State, err = hub.ParseState(state); err != nil {
 			return nil, fmt.Errorf("list citizen cases: %w", err)
 		}
 		out = append(out, c)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
@@ -19,16 +17,11 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 		if err != nil {
 			return err
 		}
-		if err := s.checkOpen(sub); err != nil {
+		if err := sub.CheckOpen(s.db.Now()); err != nil {
 			return err
 		}
-		announced := false
-		for _, id := range sub.AnnouncedAttachments {
-			announced = announced || id == a.ID
-		}
-		if !announced {
-			return &hub.Error{Code: hub.ENOTFOUND, Kind: "attachment_not_announced", Field: "attachmentId",
-				Message: "This attachment was not announced when the submission was created."}
+		if err := sub.CheckAnnounced(a.ID); err != nil {
+			return err
 		}
 		a.CreatedAt = s.db.Now()
 		_, err = tx.ExecContext(ctx, `
@@ -45,128 +38,123 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 	})
 }
 
-// checkOpen refuses changes to a submission that is no longer incomplete.
-func (s *SubmissionStore) checkOpen(sub *hub.Submission) error {
-	if sub.State == hub.StateExpired || sub.State == hub.StateIncomplete && !s.db.Now().Before(sub.ExpiresAt) {
-		return &hub.Error{Code: hub.EGONE, Kind: "submission_expired", Message: "The submission expired before it was submitted."}
-	}
-	if sub.State != hub.StateIncomplete {
-		return &hub.Error{Code: hub.ECONFLICT, Kind: "submission_not_incomplete",
-			Message: fmt.Sprintf("The submission is %s and can no longer be changed.", sub.State)}
-	}
-	return nil
-}
-
-// Submitted is what MarkSubmitted needs besides the submission.
-type Submitted struct {
-	Data        []byte // what the destination receives (after mapping)
-	ContentType string
-	DataHash    string // hash of the vendor's request, to recognise a retry
-}
-
-// MarkSubmitted moves an incomplete submission to submitted, appends the
-// event and puts the message for the destination into the outbox — in one
-// transaction. A retry of the same submit (same DataHash) succeeds again.
-func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in Submitted) (*hub.Submission, error) {
+// Update loads submission id with its row locked, lets fn apply the
+// domain's rules to it, and persists what they decided — its fields, the
+// events on its case's timeline, its message for the destination — in
+// one transaction. An error from fn rolls everything back and is returned
+// unchanged. A submission that does not exist is ENOTFOUND.
+func (s *SubmissionStore) Update(ctx context.Context, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
 	var sub *hub.Submission
 	err := s.db.InTx(ctx, func(tx *Tx) (err error) {
-		if sub, err = findSubmission(ctx, tx, tenantID, clientID, id, true); err != nil {
-			return err
-		}
-		if sub.State != hub.StateIncomplete {
-			var prev *string
-			if err := tx.QueryRowContext(ctx, `SELECT data_hash FROM submissions WHERE id = $1`, id).Scan(&prev); err != nil {
-				return fmt.Errorf("read submission: %w", err)
-			}
-			if prev != nil && *prev == in.DataHash {
-				return nil // the same submit again: already done
-			}
-		}
-		if err := s.checkOpen(sub); err != nil {
-			return err
-		}
-		if missing := sub.Missing(); len(missing) > 0 {
-			return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "attachments_missing", Field: "announcedAttachments",
-				Message: "Announced attachments are not uploaded yet: " + strings.Join(missing, ", ")}
-		}
-		now := s.db.Now()
-		res, err := tx.ExecContext(ctx, `
-			UPDATE submissions SET state = $2, data = $3, content_type = $4, data_hash = $5, submitted_at = $6
-			WHERE id = $1 AND state = 'incomplete'`,
-			id, hub.StateSubmitted, in.Data, in.ContentType, in.DataHash, now)
-		if err != nil {
-			return fmt.Errorf("mark submitted: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fmt.Errorf("mark submitted: the submission changed concurrently (%d rows, %v)", n, err)
-		}
-		sub.State, sub.SubmittedAt, sub.ContentType = hub.StateSubmitted, &now, in.ContentType
-		if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: tenantID, CaseID: sub.CaseID, SubmissionID: id,
-			Type: hub.EventSubmissionSubmitted, Actor: clientID,
-			Data: hub.EventData(map[string]any{"contentType": in.ContentType, "attachments": len(sub.Attachments)})}); err != nil {
-			return err
-		}
-		// Everything the message needs is at hand; only attachments' bytes
-		// are read back.
-		return s.enqueueMessage(ctx, tx, tenantID, &hub.SubmissionMessage{
-			SubmissionID: id, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber, DestinationID: sub.DestinationID,
-			ServiceType: sub.ServiceType, SubmittedAt: now, ContentType: in.ContentType,
-		}, in.Data, len(sub.Attachments) > 0)
+		sub, err = s.update(ctx, tx, id, fn)
+		return err
 	})
 	return sub, err
 }
 
-// enqueueDelivery builds the message for the destination from the stored
-// submission and its attachments and writes it to the outbox.
-func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, id string) error {
-	var m hub.SubmissionMessage
-	var tenantID string
-	var data []byte
-	if err := tx.QueryRowContext(ctx, `
-		SELECT s.tenant_id, s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.submitted_at, s.content_type, s.data
-		FROM submissions s JOIN cases c ON c.id = s.case_id WHERE s.id = $1`, id).Scan(
-		&tenantID, &m.CaseID, &m.CaseNumber, &m.DestinationID, &m.ServiceType.Identifier, &m.ServiceType.Name,
-		&m.SubmittedAt, &m.ContentType, &data); err != nil {
-		return fmt.Errorf("load submission %s for delivery: %w", id, err)
-	}
-	m.SubmissionID = id
-	return s.enqueueMessage(ctx, tx, tenantID, &m, data, true)
+// UpdateOnce is Update for a message that must take effect exactly once:
+// the inbox claim of messageID by consumer commits with the change. A
+// message seen before changes nothing and reports applied=false.
+func (s *SubmissionStore) UpdateOnce(ctx context.Context, consumer, messageID, id string, fn func(*hub.Submission) error) (applied bool, err error) {
+	err = s.db.InTx(ctx, func(tx *Tx) error {
+		_, err := s.update(ctx, tx, id, func(sub *hub.Submission) error {
+			if applied, err = ClaimInbox(ctx, tx, consumer, messageID, sub.TenantID); err != nil || !applied {
+				return err
+			}
+			return fn(sub)
+		})
+		return err
+	})
+	return applied, err
 }
 
-// enqueueMessage completes m with the data and, if the submission has any,
-// the attachments' content, and writes it to the outbox.
-func (s *SubmissionStore) enqueueMessage(ctx context.Context, tx *Tx, tenantID string, m *hub.SubmissionMessage, data []byte, hasAttachments bool) error {
+func (s *SubmissionStore) update(ctx context.Context, tx *Tx, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
+	sub, err := loadSubmission(ctx, tx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(sub); err != nil {
+		return nil, err
+	}
+	return sub, s.persist(ctx, tx, sub)
+}
+
+// persist writes what the rules decided about sub. Every change of a
+// submission records an event, so a submission without pending events is
+// unchanged and costs no write.
+func (s *SubmissionStore) persist(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+	ch := sub.Pending()
+	if len(ch.Events) == 0 {
+		return nil
+	}
+	set, args := `state = $2, content_type = $3, data_hash = $4, submitted_at = $5, forwarded_at = $6, decided_at = $7,
+		deliveries = $8`, []any{sub.ID, sub.State.String(), nullString(sub.ContentType), nullString(sub.DataHash),
+		sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt, sub.Deliveries}
+	if sub.Data != nil { // loaded or set by the rules; never read back only to be written again
+		set, args = set+`, data = $9`, append(args, sub.Data)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET `+set+` WHERE id = $1`, args...); err != nil {
+		return fmt.Errorf("update submission %s: %w", sub.ID, err)
+	}
+	if ch.DropAttachments {
+		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET content = NULL WHERE submission_id = $1`, sub.ID); err != nil {
+			return fmt.Errorf("drop attachments of %s: %w", sub.ID, err)
+		}
+	}
+	if err := s.appendEvents(ctx, tx, ch.Events); err != nil {
+		return err
+	}
+	if ch.Deliver {
+		return s.enqueueDelivery(ctx, tx, sub)
+	}
+	return nil
+}
+
+// MarkSubmitted applies a vendor's submit (hub.Submission.Submit) to a
+// submission of clientID: its state, its event and its message for the
+// destination commit together. A retry of the same submit (same DataHash)
+// succeeds again.
+func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in hub.SubmitData) (*hub.Submission, error) {
+	now := s.db.Now()
+	return s.Update(ctx, id, func(sub *hub.Submission) error {
+		if err := sub.CheckOwner(tenantID, clientID); err != nil {
+			return err
+		}
+		_, err := sub.Submit(in, clientID, now)
+		return err
+	})
+}
+
+// enqueueDelivery writes the message for sub's destination, with its data
+// and its attachments' content, to the outbox.
+func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+	data := sub.Data
+	if data == nil {
+		if err := tx.QueryRowContext(ctx, `SELECT data FROM submissions WHERE id = $1`, sub.ID).Scan(&data); err != nil {
+			return fmt.Errorf("load submission %s for delivery: %w", sub.ID, err)
+		}
+	}
+	m := &hub.SubmissionMessage{SubmissionID: sub.ID, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber,
+		DestinationID: sub.DestinationID, ServiceType: sub.ServiceType, ContentType: sub.ContentType,
+		Attachments: []hub.AttachmentRef{}}
+	if sub.SubmittedAt != nil {
+		m.SubmittedAt = *sub.SubmittedAt
+	}
 	if m.ContentType == "application/json" {
 		m.Data = data
 	} else {
 		m.Data, _ = json.Marshal(string(data))
 	}
-	m.Attachments = []hub.AttachmentRef{}
-	if hasAttachments {
+	if len(sub.Attachments) > 0 {
 		if err := loadAttachmentContent(ctx, tx, m); err != nil {
 			return err
 		}
 	}
-	payload, err := json.Marshal(m)
+	msg, err := bus.SubmissionEnvelope(sub.TenantID, m, s.db.Now())
 	if err != nil {
-		return fmt.Errorf("encode submission message: %w", err)
+		return err
 	}
-	msgID := hub.NewID()
-	return Enqueue(ctx, tx, hub.OutboxMessage{
-		ID: msgID, TenantID: tenantID, Topic: bus.Topic(bus.SubmissionsExchange, m.DestinationID), Payload: payload,
-		Metadata: map[string]string{
-			"cloudEvents:specversion": hub.CloudEventsSpec,
-			"cloudEvents:id":          msgID,
-			"cloudEvents:type":        hub.EventTypeSubmission,
-			"cloudEvents:source":      "/amthub/" + tenantID,
-			"cloudEvents:subject":     m.CaseID,
-			"cloudEvents:time":        s.db.Now().Format(time.RFC3339Nano),
-			bus.ContentTypeKey:        "application/json",
-			hub.HeaderTenant:          tenantID,
-			hub.HeaderSubmission:      m.SubmissionID,
-			hub.HeaderDestination:     m.DestinationID,
-		},
-	})
+	return Enqueue(ctx, tx, msg)
 }
 
 func loadAttachmentContent(ctx context.Context, tx *Tx, m *hub.SubmissionMessage) error {

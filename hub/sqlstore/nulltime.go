@@ -47,3 +47,12 @@ func (n nullTime) Value() (driver.Value, error) {
 	}
 	return n.Time, nil
 }
+
+// Ptr returns the time, or nil for NULL.
+func (n nullTime) Ptr() *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time
+	return &t
+}

@@ -3,57 +3,76 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/amthub/amthub/hub"
 )
 
 // MarkForwarded records, inside the relay's transaction, that the broker
-// confirmed the messages of submissions: submitted → forwarded, in one
-// statement for the batch plus the events'. Messages that carry no
-// submission, and submissions no longer submitted (a redelivery, or the
-// reply came first), are left alone.
+// confirmed the messages of submissions (hub.Submission.Forward), in a few
+// statements for the whole batch: lock the submissions, write the ones
+// that moved, append their events. Messages that carry no submission, and
+// submissions no longer submitted (a redelivery, or the reply came first),
+// are left alone.
 func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.OutboxMessage) error {
-	args := []any{hub.StateForwarded, s.db.Now(), hub.StateSubmitted}
+	var ids []any
 	seen := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
 		if id := m.Metadata[hub.HeaderSubmission]; id != "" && !seen[id] {
 			seen[id] = true
-			args = append(args, id)
+			ids = append(ids, id)
 		}
 	}
-	if len(seen) == 0 {
+	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE submissions SET state = $1, forwarded_at = $2, deliveries = deliveries + 1
-		WHERE state = $3 AND id IN (`+Placeholders(4, len(seen))+`) RETURNING id, tenant_id, case_id`, args...)
+	subs, err := lockForForward(ctx, tx, ids)
 	if err != nil {
-		return fmt.Errorf("mark forwarded: %w", err)
+		return err
 	}
+	now := s.db.Now()
+	// Submissions that moved, grouped by what is written: one statement
+	// per distinct delivery count, which is nearly always one.
+	byDeliveries := map[int][]any{}
 	var events []*hub.Event
-	for rows.Next() {
-		e := &hub.Event{Type: hub.EventSubmissionForwarded, Actor: "hub"}
-		if err := rows.Scan(&e.SubmissionID, &e.TenantID, &e.CaseID); err != nil {
-			rows.Close()
+	for _, sub := range subs {
+		if !sub.Forward(now) {
+			continue
+		}
+		byDeliveries[sub.Deliveries] = append(byDeliveries[sub.Deliveries], sub.ID)
+		events = append(events, sub.Pending().Events...)
+	}
+	for deliveries, moved := range byDeliveries {
+		args := append([]any{hub.StateForwarded.String(), now, deliveries}, moved...)
+		if _, err := tx.ExecContext(ctx, `UPDATE submissions SET state = $1, forwarded_at = $2, deliveries = $3
+			WHERE id IN (`+Placeholders(4, len(moved))+`)`, args...); err != nil {
 			return fmt.Errorf("mark forwarded: %w", err)
 		}
-		events = append(events, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("mark forwarded: %w", err)
 	}
 	return s.appendEvents(ctx, tx, events)
 }
 
-func (s *SubmissionStore) forward(ctx context.Context, tx *Tx, tenantID, caseID, id string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET state = $2, forwarded_at = $3, deliveries = deliveries + 1 WHERE id = $1`,
-		id, hub.StateForwarded, s.db.Now()); err != nil {
-		return fmt.Errorf("mark %s forwarded: %w", id, err)
+// lockForForward reads and locks what Forward needs of the submissions ids.
+func lockForForward(ctx context.Context, tx *Tx, ids []any) ([]*hub.Submission, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, case_id, state, deliveries FROM submissions
+		WHERE id IN (`+Placeholders(1, len(ids))+`) ORDER BY id`+tx.db.Dialect.ForUpdate(), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("mark forwarded: %w", err)
 	}
-	return s.appendEvent(ctx, tx, &hub.Event{TenantID: tenantID, CaseID: caseID, SubmissionID: id,
-		Type: hub.EventSubmissionForwarded, Actor: "hub"})
+	defer rows.Close()
+	var out []*hub.Submission
+	for rows.Next() {
+		sub := &hub.Submission{}
+		var state string
+		if err := rows.Scan(&sub.ID, &sub.TenantID, &sub.CaseID, &state, &sub.Deliveries); err != nil {
+			return nil, fmt.Errorf("mark forwarded: %w", err)
+		}
+		if sub.State, err = hub.ParseState(state); err != nil {
+			return nil, fmt.Errorf("mark forwarded %s: %w", sub.ID, err)
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
 }
 
 // Reply is a Fachverfahren's answer as the reply consumer received it.
@@ -64,143 +83,80 @@ type Reply struct {
 	Body          hub.ReplyMessage
 }
 
-// ApplyReply applies a reply exactly once: the inbox claim and the effect
-// commit together, so the same message twice changes nothing. A reply
-// about a submission of another destination is refused.
+// ApplyReply applies a reply (hub.Submission.ApplyReply) exactly once: the
+// inbox claim and the effect commit together, so the same message twice
+// changes nothing. A reply about a submission of another destination is
+// refused.
 func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool, err error) {
-	err = s.db.InTx(ctx, func(tx *Tx) error {
-		var tenantID, caseID, destID, state string
-		err := tx.QueryRowContext(ctx, `SELECT tenant_id, case_id, destination_id, state FROM submissions WHERE id = $1`+
-			tx.db.Dialect.ForUpdate(), r.Body.SubmissionID).Scan(&tenantID, &caseID, &destID, &state)
-		if ErrNoRows(err) || err == nil && destID != r.DestinationID {
-			return &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "reply for an unknown submission"}
-		}
-		if err != nil {
-			return fmt.Errorf("find submission of reply: %w", err)
-		}
-		if applied, err = ClaimInbox(ctx, tx, "replies", r.MessageID, tenantID); err != nil || !applied {
-			return err
-		}
-		actor := "fachverfahren:" + r.DestinationID
-		ev := &hub.Event{TenantID: tenantID, CaseID: caseID, SubmissionID: r.Body.SubmissionID, Actor: actor}
-		switch r.Type {
-		case hub.ReplyAccept, hub.ReplyReject:
-			to, typ := hub.StateAccepted, hub.EventSubmissionAccepted
-			ev.Data = hub.EventData(map[string]any{"reference": r.Body.Reference})
-			if r.Type == hub.ReplyReject {
-				to, typ = hub.StateRejected, hub.EventSubmissionRejected
-				ev.Data = hub.EventData(map[string]any{"reason": r.Body.Reason})
-			}
-			if !hub.CanTransition(state, to) {
-				return nil // a late duplicate decision: recorded in the inbox, no effect
-			}
-			if state == hub.StateSubmitted {
-				// The decision overtook the broker confirm: forwarded first.
-				if err := s.forward(ctx, tx, tenantID, caseID, r.Body.SubmissionID); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE submissions SET state = $2, decided_at = $3 WHERE id = $1`,
-				r.Body.SubmissionID, to, s.db.Now()); err != nil {
-				return fmt.Errorf("decide submission: %w", err)
-			}
-			ev.Type = typ
-		case hub.ReplyStatus:
-			ev.Type = hub.EventStatusPrefix + strings.ToLower(r.Body.Status)
-			ev.Data = hub.EventData(map[string]any{"status": r.Body.Status, "message": r.Body.Message})
-		case hub.ReplyMailbox:
-			ev.Type = hub.EventMailboxReceived
-			title := ""
-			if r.Body.Mailbox != nil {
-				title = r.Body.Mailbox.Title
-			}
-			ev.Data = hub.EventData(map[string]any{"title": title})
-		default:
-			return hub.Errorf(hub.EINVALID, "unknown reply type %q", r.Type)
-		}
-		return s.appendEvent(ctx, tx, ev)
+	now := s.db.Now()
+	applied, err = s.UpdateOnce(ctx, "replies", r.MessageID, r.Body.SubmissionID, func(sub *hub.Submission) error {
+		return sub.ApplyReply(r.DestinationID, r.Type, r.Body, now)
 	})
+	if hub.ErrorKind(err) == "submission_not_found" {
+		return false, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "reply for an unknown submission"}
+	}
 	return applied, err
 }
 
-// ExpireDue marks incomplete submissions past their expiry as expired,
-// drops their attachments' content, and returns how many it expired.
+// ExpireDue expires the incomplete submissions past their expiry
+// (hub.Submission.Expire), dropping their attachments' content, and
+// returns how many it expired.
 func (s *SubmissionStore) ExpireDue(ctx context.Context, limit int) (int, error) {
-	n := 0
-	err := s.db.InTx(ctx, func(tx *Tx) error {
-		due, err := s.due(ctx, tx, `state = 'incomplete' AND expires_at <= $1`, s.db.Now(), limit)
-		if err != nil {
-			return err
-		}
-		for _, d := range due {
-			if _, err := tx.ExecContext(ctx, `UPDATE submissions SET state = 'expired' WHERE id = $1`, d.id); err != nil {
-				return fmt.Errorf("expire submission: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE attachments SET content = NULL WHERE submission_id = $1`, d.id); err != nil {
-				return fmt.Errorf("drop expired attachments: %w", err)
-			}
-			if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: d.tenantID, CaseID: d.caseID, SubmissionID: d.id,
-				Type: hub.EventSubmissionExpired, Actor: "hub"}); err != nil {
-				return err
-			}
-		}
-		n = len(due)
-		return nil
-	})
-	return n, err
+	now := s.db.Now()
+	return s.updateDue(ctx, `state = $1 AND expires_at <= $2`, []any{hub.StateIncomplete.String(), now}, limit,
+		func(sub *hub.Submission) bool { return sub.Expire(now) })
 }
 
 // RedeliverDue sends again the submissions forwarded before cutoff that got
-// no receipt, up to maxDeliveries times each, and records each redelivery
-// on the timeline. Consumers recognise the repeat by the submission id.
+// no receipt, up to maxDeliveries times each (hub.Submission.Redeliver).
 func (s *SubmissionStore) RedeliverDue(ctx context.Context, cutoff time.Time, maxDeliveries, limit int) (int, error) {
+	now := s.db.Now()
+	return s.updateDue(ctx, `state = $1 AND forwarded_at <= $2 AND deliveries < $3`,
+		[]any{hub.StateForwarded.String(), cutoff, maxDeliveries}, limit,
+		func(sub *hub.Submission) bool { return sub.Redeliver(maxDeliveries, now) })
+}
+
+// updateDue applies rule to up to limit submissions matching where, in one
+// transaction, and returns how many it changed. The matching rows are
+// locked with SKIP LOCKED, so that several hub processes sweep disjoint
+// sets.
+func (s *SubmissionStore) updateDue(ctx context.Context, where string, args []any, limit int, rule func(*hub.Submission) bool) (int, error) {
 	n := 0
 	err := s.db.InTx(ctx, func(tx *Tx) error {
-		due, err := s.due(ctx, tx, `state = 'forwarded' AND forwarded_at <= $1 AND deliveries < `+fmt.Sprint(maxDeliveries), cutoff, limit)
+		n = 0
+		ids, err := dueIDs(ctx, tx, where, args, limit)
 		if err != nil {
 			return err
 		}
-		for _, d := range due {
-			if _, err := tx.ExecContext(ctx, `UPDATE submissions SET forwarded_at = $2, deliveries = deliveries + 1 WHERE id = $1`,
-				d.id, s.db.Now()); err != nil {
-				return fmt.Errorf("redeliver submission: %w", err)
-			}
-			if err := s.enqueueDelivery(ctx, tx, d.id); err != nil {
-				return err
-			}
-			if err := s.appendEvent(ctx, tx, &hub.Event{TenantID: d.tenantID, CaseID: d.caseID, SubmissionID: d.id,
-				Type: hub.EventSubmissionRedelivered, Actor: "hub",
-				Data: hub.EventData(map[string]any{"delivery": d.deliveries + 1})}); err != nil {
+		for _, id := range ids {
+			if _, err := s.update(ctx, tx, id, func(sub *hub.Submission) error {
+				if rule(sub) {
+					n++
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
 		}
-		n = len(due)
 		return nil
 	})
 	return n, err
 }
 
-type dueSubmission struct {
-	id, tenantID, caseID string
-	deliveries           int
-}
-
-// due locks the submissions matching where (with $1 bound to arg), so that
-// several hub processes sweep disjoint sets.
-func (s *SubmissionStore) due(ctx context.Context, tx *Tx, where string, arg any, limit int) ([]dueSubmission, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, case_id, deliveries FROM submissions WHERE `+where+
-		` ORDER BY id LIMIT `+fmt.Sprint(limit)+tx.db.Dialect.SkipLocked(), arg)
+func dueIDs(ctx context.Context, tx *Tx, where string, args []any, limit int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM submissions WHERE `+where+
+		` ORDER BY id LIMIT `+fmt.Sprint(limit)+tx.db.Dialect.SkipLocked(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("find due submissions: %w", err)
 	}
 	defer rows.Close()
-	var out []dueSubmission
+	var out []string
 	for rows.Next() {
-		var d dueSubmission
-		if err := rows.Scan(&d.id, &d.tenantID, &d.caseID, &d.deliveries); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("scan due submission: %w", err)
 		}
-		out = append(out, d)
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,7 +19,7 @@ import (
 // and only then is the earlier submission read.
 func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submission, idemKey, requestHash string) (created bool, err error) {
 	now := s.db.Now()
-	sub.ID, sub.CaseID, sub.State, sub.CreatedAt = hub.NewID(), hub.NewID(), hub.StateIncomplete, now
+	sub.Open(now)
 	announced, _ := json.Marshal(sub.AnnouncedAttachments)
 	err = s.db.InTx(ctx, func(tx *Tx) error {
 		if err := insertCase(ctx, tx, sub); err != nil {
@@ -31,13 +30,10 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 				state, announced, idempotency_key, request_hash, expires_at, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			sub.ID, sub.TenantID, sub.CaseID, sub.ClientID, sub.DestinationID, sub.ServiceType.Identifier,
-			sub.ServiceType.Name, sub.State, string(announced), nullString(idemKey), requestHash, sub.ExpiresAt, now); err != nil {
+			sub.ServiceType.Name, sub.State.String(), string(announced), nullString(idemKey), requestHash, sub.ExpiresAt, now); err != nil {
 			return fmt.Errorf("insert submission: %w", err)
 		}
-		return s.appendEvent(ctx, tx, &hub.Event{TenantID: sub.TenantID, CaseID: sub.CaseID, SubmissionID: sub.ID,
-			Type: hub.EventSubmissionCreated, Actor: sub.ClientID,
-			Data: hub.EventData(map[string]any{"destinationId": sub.DestinationID, "serviceType": sub.ServiceType,
-				"announcedAttachments": sub.AnnouncedAttachments})})
+		return s.appendEvents(ctx, tx, sub.Pending().Events)
 	})
 	if hub.IsCode(err, hub.ECONFLICT) && idemKey != "" {
 		// A retry, or a concurrent request with the same key that won.
@@ -113,41 +109,53 @@ func (s *SubmissionStore) FindSubmission(ctx context.Context, tenantID, clientID
 }
 
 // findSubmission reads a submission of clientID with its attachments'
-// metadata. With lock, inside a transaction, it also locks the submission's
-// row for the rest of the transaction (PostgreSQL; SQLite's write
-// transactions are already exclusive), so that its state is read and
-// changed by one transaction at a time.
+// metadata; see loadSubmission.
 func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, lock bool) (*hub.Submission, error) {
-	sub := &hub.Submission{ID: id, TenantID: tenantID, ClientID: clientID}
-	var announced string
-	var contentType *string
-	var submittedAt nullTime
-	var owner [2]string
-	// By primary key alone, owner checked below: with the owner in the
-	// WHERE clause PostgreSQL's generic plan for the prepared statement
+	sub, err := loadSubmission(ctx, q, id, lock)
+	if err != nil {
+		return nil, err
+	}
+	if err := sub.CheckOwner(tenantID, clientID); err != nil {
+		return nil, err
+	}
+	return sub, nil
+}
+
+// loadSubmission reads a submission with its attachments' metadata (not
+// its data). With lock, inside a transaction, it also locks the
+// submission's row for the rest of the transaction (PostgreSQL; SQLite's
+// write transactions are already exclusive), so that its state is read and
+// changed by one transaction at a time.
+func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*hub.Submission, error) {
+	sub := &hub.Submission{ID: id}
+	var announced, state string
+	var contentType, dataHash *string
+	var submittedAt, forwardedAt, decidedAt nullTime
+	// By primary key alone, owner checked by the caller: with the owner in
+	// the WHERE clause PostgreSQL's generic plan for the prepared statement
 	// chose the (tenant, client, idempotency key) index and filtered the
 	// vendor's every submission by id — a lookup growing with the table.
 	err := q.QueryRowContext(ctx, `
 		SELECT s.tenant_id, s.client_id, s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state,
-			s.announced, s.content_type, s.expires_at, s.created_at, s.submitted_at, s.deliveries
+			s.announced, s.content_type, s.data_hash, s.expires_at, s.created_at, s.submitted_at, s.forwarded_at, s.decided_at,
+			s.deliveries
 		FROM submissions s JOIN cases c ON c.id = s.case_id
 		WHERE s.id = $1`+lockClause(q, lock), id).Scan(
-		&owner[0], &owner[1], &sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name,
-		&sub.State, &announced, &contentType, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &sub.Deliveries)
-	if err == nil && owner != [2]string{tenantID, clientID} {
-		err = sql.ErrNoRows // another tenant's or client's: not found, as if absent
-	}
+		&sub.TenantID, &sub.ClientID, &sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name,
+		&state, &announced, &contentType, &dataHash, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &forwardedAt, &decidedAt,
+		&sub.Deliveries)
 	if ErrNoRows(err) {
-		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "No such submission."}
+		return nil, hub.ErrSubmissionNotFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find submission: %w", err)
 	}
-	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
-	sub.ContentType = deref(contentType)
-	if submittedAt.Valid {
-		sub.SubmittedAt = &submittedAt.Time
+	if sub.State, err = hub.ParseState(state); err != nil {
+		return nil, fmt.Errorf("find submission %s: %w", id, err)
 	}
+	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
+	sub.ContentType, sub.DataHash = deref(contentType), deref(dataHash)
+	sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt = submittedAt.Ptr(), forwardedAt.Ptr(), decidedAt.Ptr()
 	if len(sub.AnnouncedAttachments) == 0 {
 		return sub, nil // only announced attachments can be uploaded
 	}

@@ -176,7 +176,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	att := hub.NewID()
 	sub := f.create(t, "vendor-a", "k", att)
-	in := sqlstore.Submitted{Data: []byte(`{"a":1}`), ContentType: "application/json", DataHash: "d1"}
+	in := hub.SubmitData{Data: []byte(`{"a":1}`), ContentType: "application/json", DataHash: "d1"}
 	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); hub.ErrorKind(err) != "attachments_missing" {
 		t.Fatalf("submit without attachment: %v", err)
 	}
@@ -195,7 +195,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); err != nil {
 		t.Fatalf("the same submit again: %v", err)
 	}
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d2"}); hub.ErrorKind(err) != "submission_not_incomplete" {
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d2"}); hub.ErrorKind(err) != "submission_not_incomplete" {
 		t.Fatalf("a different submit after submitting: %v", err)
 	}
 	// Exactly one message waits in the outbox, with the attachment inline.
@@ -270,7 +270,7 @@ func testExpiry(t *testing.T, f *fixture) {
 func testRedelivery(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	sub := f.create(t, "vendor-a", "k")
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
+	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	relay := func() int {
@@ -353,7 +353,7 @@ func testForwardBatch(t *testing.T, f *fixture) {
 	if err := f.store.PutCallback(ctx, &sqlstore.Callback{TenantID: f.tenant, ClientID: "vendor-cb", URL: "https://vendor.example/cb", SealedSecret: []byte("s")}); err != nil {
 		t.Fatal(err)
 	}
-	in := sqlstore.Submitted{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d"}
+	in := hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d"}
 	var subs []*hub.Submission
 	for i := range 6 {
 		client := "vendor-a"

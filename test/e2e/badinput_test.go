@@ -36,11 +36,11 @@ func testBadInput(t *testing.T, h *Hub) {
 		res.JSON(t, &s)
 		return s.SubmissionID
 	}
-	state := func(t *testing.T, id string) (string, int) {
+	state := func(t *testing.T, id string) (hub.State, int) {
 		t.Helper()
 		res := h.Do("GET", "/v1/submissions/"+id, tok, nil)
 		var s struct {
-			State       string
+			State       hub.State
 			Attachments []any
 		}
 		res.JSON(t, &s)

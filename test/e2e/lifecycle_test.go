@@ -79,7 +79,10 @@ func testLifecycle(t *testing.T, h *Hub) {
 	create := map[string]any{"destinationId": dest.DestinationID, "serviceType": map[string]string{"identifier": dest.LeikaKey},
 		"announcedAttachments": []string{att}}
 	res = h.Do("POST", "/v1/submissions", tok, JSONBody(create), "Idempotency-Key", "create-1")
-	var sub struct{ SubmissionID, CaseID, CaseNumber, State string }
+	var sub struct {
+		SubmissionID, CaseID, CaseNumber string
+		State                            hub.State
+	}
 	res.JSON(t, &sub)
 	if res.Status != 201 || sub.State != hub.StateIncomplete || sub.CaseNumber == "" {
 		t.Fatalf("create: %d %s", res.Status, res.Body)
