@@ -172,3 +172,23 @@ type Event struct {
 	Token        string // the signed Security Event Token, when signing is configured
 	CreatedAt    time.Time
 }
+
+// Case groups everything about one application: its submission(s),
+// events, mailbox messages and payments. The vendor that created it owns
+// it; the citizen who consented sees it.
+type Case struct {
+	ID            string
+	TenantID      string
+	Number        string // the short, human-readable case number
+	ClientID      string // the vendor that owns it
+	CitizenID     string // "" when the vendor acts on its own
+	DestinationID string
+	LeikaKey      string
+	CreatedAt     time.Time
+}
+
+// ErrCaseNotFound is the error for a case that does not exist or is not
+// the caller's.
+func ErrCaseNotFound(field string) error {
+	return &Error{Code: ENOTFOUND, Kind: "case_not_found", Field: field, Message: "No such case."}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/amthub/amthub/connectors/register/sim"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/registers"
 )
 
@@ -34,7 +35,7 @@ func (e *apiEnv) withRegisters(t testing.TB, timeout time.Duration) (*sim.Sim, s
 			t.Fatal(err)
 		}
 	}
-	svc, err := registers.NewService(e.db, registers.Config{Registers: conns, AuditKey: bytes.Repeat([]byte{7}, 32), Timeout: timeout})
+	svc, err := registers.NewService(e.db, pipeline.NewStore(e.db), registers.Config{Registers: conns, AuditKey: bytes.Repeat([]byte{7}, 32), Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func BenchmarkRegisterQuery(b *testing.B) {
 	}
 	services := map[string]*registers.Service{}
 	for name, c := range map[string]registers.Register{"HTTP": httpClient, "AMQP": amqpClient} {
-		if services[name], err = registers.NewService(e.db, registers.Config{Registers: map[string]registers.Register{registers.Population: c},
+		if services[name], err = registers.NewService(e.db, pipeline.NewStore(e.db), registers.Config{Registers: map[string]registers.Register{registers.Population: c},
 			AuditKey: bytes.Repeat([]byte{7}, 32), Timeout: 3 * time.Second}); err != nil {
 			b.Fatal(err)
 		}

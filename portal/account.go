@@ -41,11 +41,19 @@ type Mail struct {
 type Accounts struct {
 	db       *sqlstore.DB
 	citizens *citizens.Store
+	cases    CaseLinks
 }
 
-// NewAccounts returns Accounts on db and the citizens' accounts.
-func NewAccounts(db *sqlstore.DB, citizens *citizens.Store) *Accounts {
-	return &Accounts{db: db, citizens: citizens}
+// CaseLinks is what deleting an account needs of the pipeline's cases:
+// unlink them from the account, inside the deletion's transaction.
+type CaseLinks interface {
+	UnlinkCitizen(ctx context.Context, tx *sqlstore.Tx, tenantID, citizenID string) error
+}
+
+// NewAccounts returns Accounts on db, the citizens' accounts and the
+// pipeline's cases.
+func NewAccounts(db *sqlstore.DB, citizens *citizens.Store, cases CaseLinks) *Accounts {
+	return &Accounts{db: db, citizens: citizens, cases: cases}
 }
 
 // Accounts returns the portal's side of the citizens' accounts.
@@ -176,8 +184,8 @@ func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error
 		// The vendors' cases stay (they are the authorities' records) but
 		// point to no account any more; postbox references die, so nothing
 		// can be delivered to the deleted account.
-		if _, err := tx.ExecContext(ctx, `UPDATE cases SET citizen_id = NULL WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
-			return fmt.Errorf("unlink cases: %w", err)
+		if err := a.cases.UnlinkCitizen(ctx, tx, tenantID, citizenID); err != nil {
+			return err
 		}
 		for _, table := range []string{"mailbox_postboxes", "mailbox_external"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
-	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/pipeline"
 )
 
 // formView carries a form's values back with its error.
@@ -174,7 +174,7 @@ type accountView struct {
 	Profile *Profile
 	Form    formView
 	Saved   bool
-	Cases   []sqlstore.CaseSummary
+	Cases   []pipeline.CaseSummary
 	Post    []area // areas.go: mailbox and document safe
 	Areas   []area // areas.go: payments and consents
 }
@@ -240,7 +240,7 @@ func (p *Portal) casePage(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	var summary *sqlstore.CaseSummary
+	var summary *pipeline.CaseSummary
 	if cases, err := p.cases.ListCitizenCases(r.Context(), s.TenantID, s.CitizenID); err == nil {
 		for i := range cases {
 			if cases[i].CaseID == id {

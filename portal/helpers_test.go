@@ -22,6 +22,7 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/portal"
 )
@@ -42,7 +43,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, tenant string, sessions portal.Sessio
 		sessions = portal.NewDBSessions(db)
 	}
 	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, citizens.NewStore(db),
-		sqlstore.NewSubmissionStore(db), sessions, cache.NewMemory(), nil, portal.Services{})
+		pipeline.NewStore(db), sessions, cache.NewMemory(), nil, portal.Services{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,10 +213,10 @@ func (e *env) createCase(t testing.TB, email string) *hub.Submission {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := sqlstore.NewSubmissionStore(e.db)
+	store := pipeline.NewStore(e.db)
 	dest := &hub.Destination{TenantID: e.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: "99050012104000", Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
-	if err := store.CreateDestination(ctx, dest); err != nil {
+	if err := sqlstore.NewSubmissionStore(e.db).CreateDestination(ctx, dest); err != nil {
 		t.Fatal(err)
 	}
 	sub := &hub.Submission{TenantID: e.tenant, ClientID: "vendor-a", CitizenID: c.ID, DestinationID: dest.ID,

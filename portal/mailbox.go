@@ -13,7 +13,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/mailbox"
-	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/pipeline"
 )
 
 // Mailbox is what the portal needs of the hub's mailbox (*mailbox.Service):
@@ -100,7 +100,7 @@ type messageView struct {
 	Body      template.HTML // the service's inert rendering
 	NeedLevel string        // set when the login level is too low
 	TestEID   bool
-	Case      *sqlstore.CaseSummary
+	Case      *pipeline.CaseSummary
 	Replies   []replyView
 	Documents []Document // the safe's documents, to attach to a reply
 	Form      formView

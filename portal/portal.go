@@ -14,8 +14,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -65,12 +67,20 @@ type Portal struct {
 	cfg       Config
 	catalogue *CatalogueStore
 	accounts  *Accounts
-	cases     *sqlstore.SubmissionStore
+	cases     Cases
 	sessions  SessionStore
 	limiter   Limiter
 	logger    *slog.Logger
 	pages     map[string]*template.Template
 	svc       Services
+}
+
+// Cases is what "my applications" reads of the pipeline: a citizen's cases
+// and a case's timeline.
+type Cases interface {
+	ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]pipeline.CaseSummary, error)
+	ListCaseEventsForCitizen(ctx context.Context, tenantID, citizenID, caseID string) ([]hub.Event, error)
+	CaseLinks
 }
 
 // Services are the hub's services behind the service account's pages:
@@ -83,9 +93,10 @@ type Services struct {
 }
 
 // New builds the portal on the hub's database, the citizens' accounts (the
-// ones the OAuth server logs in too), the submission store (for "my applications"), a session store
-// (NewDBSessions in dev, NewRedisSessions in serve) and a rate limiter.
-func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases *sqlstore.SubmissionStore,
+// ones the OAuth server logs in too), the pipeline's cases (for "my
+// applications"), a session store (NewDBSessions in dev, NewRedisSessions in
+// serve) and a rate limiter.
+func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases Cases,
 	sessions SessionStore, limiter Limiter, logger *slog.Logger, svc Services) (*Portal, error) {
 	if cfg.TenantID == "" {
 		return nil, errors.New("portal: TenantID is required")
@@ -109,7 +120,7 @@ func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases *sqlstore.
 	if err != nil {
 		return nil, err
 	}
-	return &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens), cases: cases,
+	return &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens, cases), cases: cases,
 		sessions: sessions, limiter: limiter, logger: logger, pages: pages, svc: svc}, nil
 }
 

@@ -50,11 +50,13 @@ type App struct {
 	// PublicURL is how callers reach this hub; the OAuth issuer.
 	PublicURL   string
 	OAuth       *oauth.Provider
-	Submissions *sqlstore.SubmissionStore
-	Pipeline    *pipeline.Service
-	Mailbox     *mailbox.Service
-	Portal      *portal.Portal
-	Tenants     *sqlstore.TenantService
+	Submissions *sqlstore.SubmissionStore // destinations and routing
+	// Cases is the pipeline's store: cases, submissions, their timelines.
+	Cases    *pipeline.Store
+	Pipeline *pipeline.Service
+	Mailbox  *mailbox.Service
+	Portal   *portal.Portal
+	Tenants  *sqlstore.TenantService
 	// SimulatorURLs lists the outside systems simulated in this process.
 	SimulatorURLs map[string]string
 
@@ -119,7 +121,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.mountModules(ctx); err != nil {
 		return nil, err
 	}
-	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Submissions.MarkForwarded, Workers: cfg.OutboxRelays})
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Cases.MarkForwarded, Workers: cfg.OutboxRelays})
 	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	return a, nil
 }

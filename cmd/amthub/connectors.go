@@ -60,7 +60,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		if err != nil {
 			return &configError{"AMTHUB_EPAYBL_URL", err.Error()}
 		}
-		pay, err := payments.NewService(payments.NewStore(a.DB, a.Submissions), prov, a.Logger,
+		pay, err := payments.NewService(payments.NewStore(a.DB, a.Cases), prov, a.Logger,
 			payments.Config{PublicURL: a.PublicURL, InsecureURLs: c.Dev || c.InsecureCallbacks, Backoff: c.PaymentChecks, Interval: time.Second})
 		if err != nil {
 			return fmt.Errorf("payments: %w", err)
@@ -81,7 +81,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		}
 		mcfg.External = ext
 	}
-	mb, err := mailbox.NewService(a.DB, a.Submissions, a.Logger, mcfg)
+	mb, err := mailbox.NewService(a.DB, a.Cases, a.Logger, mcfg)
 	if err != nil {
 		return fmt.Errorf("mailbox: %w", err)
 	}
@@ -196,7 +196,7 @@ func (a *App) connectRegisters(api *openapi.API, kek []byte) error {
 	if len(conns) == 0 {
 		return nil
 	}
-	regs, err := registers.NewService(a.DB, registers.Config{Registers: conns, AuditKey: derive(kek, "amthub register audit v1"),
+	regs, err := registers.NewService(a.DB, a.Cases, registers.Config{Registers: conns, AuditKey: derive(kek, "amthub register audit v1"),
 		Timeout: c.RegisterTimeout})
 	if err != nil {
 		return fmt.Errorf("registers: %w", err)

@@ -36,10 +36,11 @@ func (a *App) mountModules(ctx context.Context) error {
 	})
 
 	a.Submissions = sqlstore.NewSubmissionStore(a.DB)
+	a.Cases = pipeline.NewStore(a.DB)
 	mappingStore := mappings.NewSQLStore(a.DB)
 	engine := mappings.NewEngine(mappingStore, mappings.Limits{})
 	mappings.AdminRoutes(a.Router, mappingStore, engine, a.OAuth.Verifier.Require)
-	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Submissions, Validator: mappings.NewValidator(),
+	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routes: a.Submissions, Validator: mappings.NewValidator(),
 		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now},
 		pipeline.Config{InsecureCallbacks: a.Config.Dev || a.Config.InsecureCallbacks, ExpireAfter: a.Config.SubmissionTTL})
 	if err != nil {
@@ -53,14 +54,14 @@ func (a *App) mountModules(ctx context.Context) error {
 	if a.Config.Dev {
 		consumers = 1 // the in-process bus hands every message to every subscription
 	}
-	replies := pipeline.NewReplyConsumer(a.Submissions, a.Bus, a.Logger, a.Registry, consumers)
+	replies := pipeline.NewReplyConsumer(a.Cases, a.Bus, a.Logger, a.Registry, consumers)
 	if err := a.mountConnectors(ctx, api, replies, kek); err != nil {
 		return err
 	}
 	api.Mount(a.Router)
 	a.workers = append(a.workers,
 		replies.Run,
-		(&pipeline.Sweeper{Store: a.Submissions, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
+		(&pipeline.Sweeper{Store: a.Cases, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
 		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
 	)
 	if err := a.mountConfiguredPortal(ctx); err != nil {

@@ -41,12 +41,12 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	}
 	svc.Consents = a.OAuth.Consents()
 	if a.Config.EPayBLURL != "" { // payments are configured (or simulated)
-		svc.Payments = payments.NewStore(a.DB, a.Submissions)
+		svc.Payments = payments.NewStore(a.DB, a.Cases)
 	}
 	docKeys := mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub portal documents v1")}}
 	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev, TestEID: a.Config.Dev,
 		Documents: portal.DocumentConfig{Keys: docKeys}},
-		a.DB, a.OAuth.Citizens, a.Submissions, sessions, a.Cache, a.Logger, svc)
+		a.DB, a.OAuth.Citizens, a.Cases, sessions, a.Cache, a.Logger, svc)
 	if err != nil {
 		return fmt.Errorf("portal: %w", err)
 	}

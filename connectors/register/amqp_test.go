@@ -16,6 +16,7 @@ import (
 	"github.com/amthub/amthub/connectors/register/sim"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/registers"
 )
 
@@ -79,7 +80,7 @@ func newAMQPEnv(t *testing.T, brokerURL string, timeout time.Duration) *amqpEnv 
 	}
 	db := hubtest.NewSQLite(t)
 	e.tenant = hubtest.MustTenant(t, db)
-	if e.svc, err = registers.NewService(db, registers.Config{Registers: conns, AuditKey: make([]byte, 32),
+	if e.svc, err = registers.NewService(db, pipeline.NewStore(db), registers.Config{Registers: conns, AuditKey: make([]byte, 32),
 		Timeout: timeout, BreakerThreshold: 3, BreakerCooldown: time.Minute}); err != nil {
 		t.Fatal(err)
 	}

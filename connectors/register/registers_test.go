@@ -42,7 +42,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, timeout time.Duration) *env {
 		conns[name] = c
 	}
 	e.cases = casetest.New(t, db, hubtest.MustTenant(t, db))
-	e.svc, err = registers.NewService(db, registers.Config{Registers: conns, AuditKey: make([]byte, 32), Timeout: timeout,
+	e.svc, err = registers.NewService(db, e.cases.Store, registers.Config{Registers: conns, AuditKey: make([]byte, 32), Timeout: timeout,
 		BreakerThreshold: 2, BreakerCooldown: 10 * time.Second, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -18,8 +19,11 @@ const LeikaKey = "99050012104000"
 
 // Fixture is a tenant with a destination, on one database.
 type Fixture struct {
-	DB          *sqlstore.DB
-	Store       *sqlstore.SubmissionStore
+	DB *sqlstore.DB
+	// Store is the pipeline's store, which holds the cases.
+	Store *pipeline.Store
+	// Catalogue holds the destination.
+	Catalogue   *sqlstore.SubmissionStore
 	TenantID    string
 	Destination *hub.Destination
 }
@@ -27,10 +31,10 @@ type Fixture struct {
 // New creates a destination in tenantID.
 func New(t testing.TB, db *sqlstore.DB, tenantID string) *Fixture {
 	t.Helper()
-	f := &Fixture{DB: db, Store: sqlstore.NewSubmissionStore(db), TenantID: tenantID}
+	f := &Fixture{DB: db, Store: pipeline.NewStore(db), Catalogue: sqlstore.NewSubmissionStore(db), TenantID: tenantID}
 	f.Destination = &hub.Destination{TenantID: tenantID, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: LeikaKey, Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
-	if err := f.Store.CreateDestination(context.Background(), f.Destination); err != nil {
+	if err := f.Catalogue.CreateDestination(context.Background(), f.Destination); err != nil {
 		t.Fatalf("create destination: %v", err)
 	}
 	return f

@@ -112,9 +112,16 @@ func (s *Service) deliver(ctx context.Context, id string) {
 	}
 	em := ExternalMessage{MessageID: m.ID, Sender: m.Sender, Title: m.Title, Body: m.Body, BodyFormat: m.BodyFormat,
 		ReplyAllowed: m.ReplyAllowed, AssuranceLevel: m.AssuranceLevel, Attachments: m.Attachments}
-	err = s.db.QueryRowContext(ctx, `SELECT e.mailbox_uuid, COALESCE(c.case_number, '') FROM mailbox_external e
-		LEFT JOIN cases c ON c.id = $3 WHERE e.tenant_id = $1 AND e.citizen_id = $2`,
-		m.TenantID, m.CitizenID, m.CaseID).Scan(&em.MailboxUUID, &em.Reference)
+	err = s.db.QueryRowContext(ctx, `SELECT mailbox_uuid FROM mailbox_external WHERE tenant_id = $1 AND citizen_id = $2`,
+		m.TenantID, m.CitizenID).Scan(&em.MailboxUUID)
+	if err == nil && m.CaseID != "" {
+		var c *hub.Case
+		if c, err = s.cases.FindCase(ctx, s.db, m.CaseID); err == nil {
+			em.Reference = c.Number
+		} else if hub.IsCode(err, hub.ENOTFOUND) {
+			err = nil // no case, no reference
+		}
+	}
 	for i := range em.Attachments {
 		if err == nil {
 			em.Attachments[i].Content, err = s.blob(ctx, m.TenantID, em.Attachments[i].SHA256)

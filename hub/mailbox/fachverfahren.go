@@ -3,7 +3,6 @@ package mailbox
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 
@@ -33,23 +32,25 @@ func (s *Service) DeliverFromFachverfahren(ctx context.Context, f FromFachverfah
 	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		m := &Message{ID: hub.NewID(), CaseID: f.CaseID, Direction: ToCitizen, Title: r.Title, Body: r.Body,
 			BodyFormat: FormatText, ReplyAllowed: r.ReplyAllowed, AssuranceLevel: req.AssuranceLevel}
-		var citizen sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT c.tenant_id, c.client_id, c.citizen_id, d.name FROM cases c
-			JOIN destinations d ON d.id = c.destination_id WHERE c.id = $1 AND c.destination_id = $2`,
-			f.CaseID, f.DestinationID).Scan(&m.TenantID, &m.ClientID, &citizen, &m.Sender)
-		if sqlstore.ErrNoRows(err) {
+		c, err := s.cases.FindCase(ctx, tx, f.CaseID)
+		if hub.IsCode(err, hub.ENOTFOUND) || err == nil && c.DestinationID != f.DestinationID {
 			return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "mailbox reply for an unknown case"}
 		}
 		if err != nil {
 			return fmt.Errorf("find case of mailbox reply: %w", err)
 		}
-		if !citizen.Valid {
+		m.TenantID, m.ClientID = c.TenantID, c.ClientID
+		// The catalogue's destination names the sender.
+		if err := tx.QueryRowContext(ctx, `SELECT name FROM destinations WHERE id = $1`, c.DestinationID).Scan(&m.Sender); err != nil {
+			return fmt.Errorf("find sender of mailbox reply: %w", err)
+		}
+		if c.CitizenID == "" {
 			return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "no_recipient", Message: "the case has no citizen to write to"}
 		}
 		if applied, err = sqlstore.ClaimInbox(ctx, tx, "mailbox", f.MessageID, m.TenantID); err != nil || !applied {
 			return err
 		}
-		m.CitizenID = citizen.String
+		m.CitizenID = c.CitizenID
 		if m.Channel, err = channelOf(ctx, tx, m.TenantID, m.CitizenID); err != nil {
 			return err
 		}

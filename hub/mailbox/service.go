@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
@@ -68,16 +67,25 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Cases is what the mailbox needs of the pipeline's cases: find one, and
+// append a message's change to its case's timeline inside the message's
+// transaction.
+type Cases interface {
+	FindCase(ctx context.Context, q sqlstore.Querier, id string) (*hub.Case, error)
+	FindOwnedCase(ctx context.Context, q sqlstore.Querier, tenantID, clientID, id, field string) (*hub.Case, error)
+	AppendEventTx(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) error
+}
+
 // Service is the mailbox.
 type Service struct {
-	db       *sqlstore.DB
-	timeline *sqlstore.SubmissionStore
-	cfg      Config
-	logger   *slog.Logger
+	db     *sqlstore.DB
+	cases  Cases
+	cfg    Config
+	logger *slog.Logger
 }
 
 // NewService returns the mailbox service.
-func NewService(db *sqlstore.DB, timeline *sqlstore.SubmissionStore, logger *slog.Logger, cfg Config) (*Service, error) {
+func NewService(db *sqlstore.DB, cases Cases, logger *slog.Logger, cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -108,7 +116,7 @@ func NewService(db *sqlstore.DB, timeline *sqlstore.SubmissionStore, logger *slo
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Service{db: db, timeline: timeline, cfg: cfg, logger: logger}, nil
+	return &Service{db: db, cases: cases, cfg: cfg, logger: logger}, nil
 }
 
 func forbidden(scope string) error {
@@ -203,16 +211,11 @@ func (s *Service) resolve(ctx context.Context, tx *sqlstore.Tx, m *Message) erro
 		return fmt.Errorf("resolve postbox reference: %w", err)
 	}
 	if m.CaseID != "" {
-		var citizen sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT citizen_id FROM cases WHERE tenant_id = $1 AND client_id = $2 AND id = $3`,
-			m.TenantID, m.ClientID, m.CaseID).Scan(&citizen)
-		if sqlstore.ErrNoRows(err) {
-			return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Field: "caseId", Message: "No such case."}
-		}
+		c, err := s.cases.FindOwnedCase(ctx, tx, m.TenantID, m.ClientID, m.CaseID, "caseId")
 		if err != nil {
-			return fmt.Errorf("find case: %w", err)
+			return err
 		}
-		if citizen.Valid && citizen.String != m.CitizenID {
+		if c.CitizenID != "" && c.CitizenID != m.CitizenID {
 			return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "recipient_not_applicant", Field: "postboxRef",
 				Message: "The case belongs to another citizen than the postbox."}
 		}

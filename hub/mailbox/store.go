@@ -139,7 +139,7 @@ func (s *Service) record(ctx context.Context, tx *sqlstore.Tx, m *Message, typ, 
 	if err != nil {
 		return fmt.Errorf("encode mailbox event: %w", err)
 	}
-	if err := s.timeline.AppendEventTx(ctx, tx, &hub.Event{TenantID: m.TenantID, CaseID: m.CaseID, Type: typ, Actor: actor, Data: b}); err != nil {
+	if err := s.cases.AppendEventTx(ctx, tx, &hub.Event{TenantID: m.TenantID, CaseID: m.CaseID, Type: typ, Actor: actor, Data: b}); err != nil {
 		return fmt.Errorf("append mailbox event: %w", err)
 	}
 	return nil

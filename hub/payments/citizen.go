@@ -3,6 +3,8 @@ package payments
 import (
 	"context"
 	"fmt"
+
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // maxCitizenPayments bounds the list of one citizen's payments.
@@ -16,10 +18,17 @@ func (s *Store) ListForCitizen(ctx context.Context, tenantID, citizenID string) 
 	if tenantID == "" || citizenID == "" {
 		return nil, nil
 	}
+	caseIDs, err := s.cases.CitizenCaseIDs(ctx, s.db, tenantID, citizenID)
+	if err != nil || len(caseIDs) == 0 {
+		return nil, err
+	}
+	args := []any{tenantID, maxCitizenPayments}
+	for _, id := range caseIDs {
+		args = append(args, id)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+paymentColumns+` FROM payments
-		WHERE tenant_id = $1 AND status <> 'PENDING'
-		  AND case_id IN (SELECT id FROM cases WHERE tenant_id = $1 AND citizen_id = $2)
-		ORDER BY created_at DESC, id DESC LIMIT $3`, tenantID, citizenID, maxCitizenPayments)
+		WHERE tenant_id = $1 AND status <> 'PENDING' AND case_id IN (`+sqlstore.Placeholders(3, len(caseIDs))+`)
+		ORDER BY created_at DESC, id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list citizen payments: %w", err)
 	}

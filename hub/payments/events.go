@@ -45,15 +45,15 @@ func (s *Store) announce(ctx context.Context, tx *sqlstore.Tx, p *Payment, reaso
 	if p.Status == StatusInitial {
 		actor = p.ClientID
 	}
-	if err := s.timeline.AppendEventTx(ctx, tx, &hub.Event{TenantID: p.TenantID, CaseID: p.CaseID,
+	if err := s.cases.AppendEventTx(ctx, tx, &hub.Event{TenantID: p.TenantID, CaseID: p.CaseID,
 		Type: eventType(p.Status), Actor: actor, Data: b}); err != nil {
 		return fmt.Errorf("append payment event: %w", err)
 	}
-	var destID, caseNumber string
-	if err := tx.QueryRowContext(ctx, `SELECT destination_id, case_number FROM cases WHERE id = $1`, p.CaseID).
-		Scan(&destID, &caseNumber); err != nil {
+	c, err := s.cases.FindCase(ctx, tx, p.CaseID)
+	if err != nil {
 		return fmt.Errorf("find destination of case %s: %w", p.CaseID, err)
 	}
+	destID, caseNumber := c.DestinationID, c.Number
 	payload, err := json.Marshal(Message{PaymentID: p.ID, CaseID: p.CaseID, CaseNumber: caseNumber, Status: p.Status,
 		StatusDetail: p.StatusDetail, Amount: p.Amount, Currency: p.Currency, Purpose: p.Purpose, Items: p.Items,
 		TransactionID: p.TransactionID, PaymentMethod: p.PaymentMethod, ChangedAt: p.UpdatedAt})

@@ -12,15 +12,25 @@ import (
 )
 
 // Store keeps payments in the hub's database; state changes append to the
-// case timeline through the submission store, in the same transaction.
+// case timeline through the pipeline's store, in the same transaction.
 type Store struct {
-	db       *sqlstore.DB
-	timeline *sqlstore.SubmissionStore
+	db    *sqlstore.DB
+	cases Cases
+}
+
+// Cases is what payments needs of the pipeline's cases: find one, list a
+// citizen's, and append a payment's change to a case's timeline inside the
+// payment's transaction.
+type Cases interface {
+	FindCase(ctx context.Context, q sqlstore.Querier, id string) (*hub.Case, error)
+	FindOwnedCase(ctx context.Context, q sqlstore.Querier, tenantID, clientID, id, field string) (*hub.Case, error)
+	CitizenCaseIDs(ctx context.Context, q sqlstore.Querier, tenantID, citizenID string) ([]string, error)
+	AppendEventTx(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) error
 }
 
 // NewStore returns a payment store.
-func NewStore(db *sqlstore.DB, timeline *sqlstore.SubmissionStore) *Store {
-	return &Store{db: db, timeline: timeline}
+func NewStore(db *sqlstore.DB, cases Cases) *Store {
+	return &Store{db: db, cases: cases}
 }
 
 const paymentColumns = `id, tenant_id, client_id, case_id, status, status_detail, amount, currency, purpose, description,
@@ -92,13 +102,8 @@ func (s *Store) insertPending(ctx context.Context, p *Payment, idemKey, hash str
 		return fmt.Errorf("encode items: %w", err)
 	}
 	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE tenant_id = $1 AND client_id = $2 AND id = $3`,
-			p.TenantID, p.ClientID, p.CaseID).Scan(&n); err != nil {
-			return fmt.Errorf("find case: %w", err)
-		}
-		if n == 0 {
-			return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Field: "caseId", Message: "No such case."}
+		if _, err := s.cases.FindOwnedCase(ctx, tx, p.TenantID, p.ClientID, p.CaseID, "caseId"); err != nil {
+			return err
 		}
 		now := s.db.Now()
 		p.Status, p.CreatedAt, p.UpdatedAt = StatusPending, now, now

@@ -22,7 +22,6 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/poll"
-	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // RegisteredCallback is a callback as its owner sees it; Secret is set
@@ -42,7 +41,7 @@ func (s *Service) PutCallback(ctx context.Context, p *hub.Principal, rawURL stri
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	secret := base64.RawURLEncoding.EncodeToString(key)
-	cb := &sqlstore.Callback{TenantID: p.TenantID, ClientID: p.ClientID, URL: rawURL,
+	cb := &Callback{TenantID: p.TenantID, ClientID: p.ClientID, URL: rawURL,
 		SealedSecret: s.sealer.seal([]byte(secret), callbackAAD(p.TenantID, p.ClientID))}
 	if err := s.store.PutCallback(ctx, cb); err != nil {
 		return nil, err
@@ -135,7 +134,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) int {
 	return len(batch)
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, del sqlstore.Delivery) {
+func (d *Dispatcher) deliver(ctx context.Context, del Delivery) {
 	err := d.send(ctx, del)
 	now := d.svc.now()
 	switch {
@@ -156,7 +155,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del sqlstore.Delivery) {
 	}
 }
 
-func (d *Dispatcher) send(ctx context.Context, del sqlstore.Delivery) error {
+func (d *Dispatcher) send(ctx context.Context, del Delivery) error {
 	if err := d.svc.sign(ctx, &del.Event); err != nil {
 		return fmt.Errorf("sign event: %w", err)
 	}

@@ -12,12 +12,11 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
-	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // ReplyConsumer applies the Fachverfahren's replies to the case timelines.
 type ReplyConsumer struct {
-	store   *sqlstore.SubmissionStore
+	store   *Store
 	mailbox MailboxDeliverer
 	sub     message.Subscriber
 	logger  *slog.Logger
@@ -27,7 +26,7 @@ type ReplyConsumer struct {
 
 // NewReplyConsumer returns a consumer of the replies queue with the given
 // number of parallel subscriptions. reg may be nil.
-func NewReplyConsumer(store *sqlstore.SubmissionStore, sub message.Subscriber, logger *slog.Logger, reg prometheus.Registerer, workers int) *ReplyConsumer {
+func NewReplyConsumer(store *Store, sub message.Subscriber, logger *slog.Logger, reg prometheus.Registerer, workers int) *ReplyConsumer {
 	c := &ReplyConsumer{store: store, sub: sub, logger: logger, workers: max(workers, 1),
 		applied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "amthub_replies_total",
 			Help: "Replies from Fachverfahren by type and outcome (applied, duplicate, refused, retried)."}, []string{"type", "outcome"})}
@@ -124,7 +123,7 @@ const transientRetry = 2 * time.Minute
 
 // apply records the reply on the timeline and hands a mailbox reply on;
 // both are idempotent, so a retry after a partial failure completes it.
-func (c *ReplyConsumer) apply(ctx context.Context, msg *message.Message, r sqlstore.Reply) (bool, error) {
+func (c *ReplyConsumer) apply(ctx context.Context, msg *message.Message, r Reply) (bool, error) {
 	applied, err := c.store.ApplyReply(ctx, r)
 	if err == nil && r.Type == hub.ReplyMailbox && c.mailbox != nil && r.Body.Mailbox != nil {
 		err = c.mailbox(ctx, msg.UUID, r.DestinationID, r.Body.CaseID, *r.Body.Mailbox)
@@ -141,10 +140,10 @@ func (c *ReplyConsumer) refuse(msg *message.Message, typ string, err error) {
 // decodeReply reads sender and type from the routing key
 // "<destinationId>.<replyType>" (which the broker's permissions bind to the
 // sender) and the body.
-func decodeReply(msg *message.Message) (sqlstore.Reply, error) {
+func decodeReply(msg *message.Message) (Reply, error) {
 	key := msg.Metadata.Get(bus.RoutingKeyKey)
 	dest, typ, ok := strings.Cut(key, ".")
-	r := sqlstore.Reply{MessageID: msg.UUID, DestinationID: dest, Type: typ}
+	r := Reply{MessageID: msg.UUID, DestinationID: dest, Type: typ}
 	if !ok || !hub.ValidID(dest) {
 		return r, hub.Errorf(hub.EINVALID, "routing key %q is not <destinationId>.<replyType>", key)
 	}

@@ -39,25 +39,26 @@ func (failingMapper) Map(context.Context, pipeline.MapRequest) ([]byte, string, 
 }
 
 type env struct {
-	svc   *pipeline.Service
-	store *sqlstore.SubmissionStore
-	db    *sqlstore.DB
-	p     *hub.Principal
-	dest  *hub.Destination
+	svc    *pipeline.Service
+	store  *pipeline.Store
+	routes *sqlstore.SubmissionStore // the catalogue
+	db     *sqlstore.DB
+	p      *hub.Principal
+	dest   *hub.Destination
 }
 
 func newEnv(t *testing.T, db *sqlstore.DB, mapping string, key json.RawMessage) *env {
 	t.Helper()
-	e := &env{db: db, store: sqlstore.NewSubmissionStore(db)}
+	e := &env{db: db, store: pipeline.NewStore(db), routes: sqlstore.NewSubmissionStore(db)}
 	tenant := hubtest.MustTenant(t, db)
 	e.p = &hub.Principal{TenantID: tenant, ClientID: "vendor", Subject: "vendor", Scopes: []string{hub.ScopeSubmissionsWrite}}
 	e.dest = &hub.Destination{TenantID: tenant, Name: "Amt", EncryptionKey: key, Services: []hub.DestinationService{
 		{LeikaKey: leika, Name: "Dienst", SchemaURI: "urn:x", Schema: json.RawMessage(`{}`), MappingName: mapping, MappingVersion: "1"}}}
-	if err := e.store.CreateDestination(context.Background(), e.dest); err != nil {
+	if err := e.routes.CreateDestination(context.Background(), e.dest); err != nil {
 		t.Fatal(err)
 	}
 	var err error
-	e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Validator: requireName{}, Mapper: failingMapper{},
+	e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Routes: e.routes, Validator: requireName{}, Mapper: failingMapper{},
 		Issuer: "http://hub.test", SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{InsecureCallbacks: true})
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +204,7 @@ func testCallbacks(t *testing.T, e *env) {
 func TestCallbackGuard(t *testing.T) {
 	db := hubtest.NewSQLite(t)
 	e := newEnv(t, db, "", nil)
-	strict, err := pipeline.NewService(pipeline.Deps{Store: e.store, Validator: requireName{}, Mapper: failingMapper{},
+	strict, err := pipeline.NewService(pipeline.Deps{Store: e.store, Routes: e.routes, Validator: requireName{}, Mapper: failingMapper{},
 		SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{})
 	if err != nil {
 		t.Fatal(err)

@@ -7,13 +7,12 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/poll"
-	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // Sweeper expires unfinished submissions and redelivers forwarded ones
 // whose receipt is overdue.
 type Sweeper struct {
-	Store *sqlstore.SubmissionStore
+	Store *Store
 	Now   hub.Clock
 	// Logger receives what the sweeper did.
 	Logger *slog.Logger

@@ -56,12 +56,20 @@ func (c Config) Validate() error {
 // Service answers register queries for vendors.
 type Service struct {
 	db       *sqlstore.DB
+	cases    Cases
 	cfg      Config
 	breakers map[string]*breaker
 }
 
-// NewService returns the register service.
-func NewService(db *sqlstore.DB, cfg Config) (*Service, error) {
+// Cases is what register queries need of the pipeline's cases: whether a
+// case is the caller's.
+type Cases interface {
+	FindOwnedCase(ctx context.Context, q sqlstore.Querier, tenantID, clientID, id, field string) (*hub.Case, error)
+}
+
+// NewService returns the register service; queries name a case of the
+// caller, looked up in cases.
+func NewService(db *sqlstore.DB, cases Cases, cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -77,7 +85,7 @@ func NewService(db *sqlstore.DB, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{db: db, cfg: cfg, breakers: map[string]*breaker{}}
+	s := &Service{db: db, cases: cases, cfg: cfg, breakers: map[string]*breaker{}}
 	for name := range cfg.Registers {
 		s.breakers[name] = &breaker{threshold: cfg.BreakerThreshold, cooldown: cfg.BreakerCooldown}
 	}
@@ -211,18 +219,8 @@ func (s *Service) ask(ctx context.Context, name string, conn Register, r Request
 
 // checkCase makes sure a query's case belongs to the caller.
 func (s *Service) checkCase(ctx context.Context, p *hub.Principal, caseID string) error {
-	var n int
-	if !hub.ValidID(caseID) {
-		return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Field: "caseId", Message: "No such case."}
-	}
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE tenant_id = $1 AND client_id = $2 AND id = $3`,
-		p.TenantID, p.ClientID, caseID).Scan(&n); err != nil {
-		return fmt.Errorf("find case: %w", err)
-	}
-	if n == 0 {
-		return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Field: "caseId", Message: "No such case."}
-	}
-	return nil
+	_, err := s.cases.FindOwnedCase(ctx, s.db, p.TenantID, p.ClientID, caseID, "caseId")
+	return err
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }

@@ -188,8 +188,8 @@ func (d Dialect) ForUpdate() string {
 // ErrNoRows reports whether err is sql.ErrNoRows.
 func ErrNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// rowQuerier is what both *DB and *Tx offer for reads.
-type rowQuerier interface {
+// Querier is what both *DB and *Tx offer for reads.
+type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
@@ -207,9 +207,9 @@ func Placeholders(start, n int) string {
 	return b.String()
 }
 
-// valueRows returns the rows of a multi-row VALUES list, n rows of cols
+// ValueRows returns the rows of a multi-row VALUES list, n rows of cols
 // parameters each from $start: "($1, $2), ($3, $4)".
-func valueRows(start, n, cols int) string {
+func ValueRows(start, n, cols int) string {
 	var b strings.Builder
 	for r := range n {
 		if r > 0 {

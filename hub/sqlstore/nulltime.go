@@ -6,15 +6,15 @@ import (
 	"time"
 )
 
-// nullTime scans a nullable timestamp from either database. Aggregates such
+// NullTime scans a nullable timestamp from either database. Aggregates such
 // as min() lose SQLite's declared column type, so a text form is parsed here.
-type nullTime struct {
+type NullTime struct {
 	Time  time.Time
 	Valid bool
 }
 
 // Scan implements sql.Scanner.
-func (n *nullTime) Scan(v any) error {
+func (n *NullTime) Scan(v any) error {
 	switch t := v.(type) {
 	case nil:
 		n.Valid = false
@@ -30,7 +30,7 @@ func (n *nullTime) Scan(v any) error {
 	return fmt.Errorf("scan time: unsupported type %T", v)
 }
 
-func (n *nullTime) parse(s string) error {
+func (n *NullTime) parse(s string) error {
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano} {
 		if t, err := time.Parse(layout, s); err == nil {
 			n.Time, n.Valid = t, true
@@ -41,7 +41,7 @@ func (n *nullTime) parse(s string) error {
 }
 
 // Value implements driver.Valuer.
-func (n nullTime) Value() (driver.Value, error) {
+func (n NullTime) Value() (driver.Value, error) {
 	if !n.Valid {
 		return nil, nil
 	}
@@ -49,10 +49,26 @@ func (n nullTime) Value() (driver.Value, error) {
 }
 
 // Ptr returns the time, or nil for NULL.
-func (n nullTime) Ptr() *time.Time {
+func (n NullTime) Ptr() *time.Time {
 	if !n.Valid {
 		return nil
 	}
 	t := n.Time
 	return &t
+}
+
+// NullString returns s as a query argument, NULL when empty.
+func NullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Deref returns the string a nullable column was scanned into, "" for NULL.
+func Deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

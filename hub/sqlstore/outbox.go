@@ -112,7 +112,7 @@ func DeferOutbox(ctx context.Context, tx *Tx, id string, until time.Time, cause 
 // the oldest.
 func (db *DB) OutboxStats(ctx context.Context) (pending int, oldest time.Duration, err error) {
 	row := db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox`)
-	var minAt nullTime
+	var minAt NullTime
 	if err := row.Scan(&pending, &minAt); err != nil {
 		return 0, 0, fmt.Errorf("outbox stats: %w", err)
 	}

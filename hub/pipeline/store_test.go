@@ -1,4 +1,4 @@
-package sqlstore_test
+package pipeline_test
 
 import (
 	"context"
@@ -8,14 +8,14 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-const leika = "99050012104000"
-
 type fixture struct {
 	db     *sqlstore.DB
-	store  *sqlstore.SubmissionStore
+	routes *sqlstore.SubmissionStore // the catalogue
+	store  *pipeline.Store
 	tenant string
 	dest   *hub.Destination
 }
@@ -23,17 +23,17 @@ type fixture struct {
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{db: db, store: sqlstore.NewSubmissionStore(db), tenant: hubtest.MustTenant(t, db)}
+	f := &fixture{db: db, routes: sqlstore.NewSubmissionStore(db), store: pipeline.NewStore(db), tenant: hubtest.MustTenant(t, db)}
 	f.dest = &hub.Destination{TenantID: f.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: leika, Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
-	if err := f.store.CreateDestination(ctx, f.dest); err != nil {
+	if err := f.routes.CreateDestination(ctx, f.dest); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.UpsertAreas(ctx, f.tenant, []hub.Area{{ARS: "145110000000", Name: "Chemnitz", Level: "gemeinde"},
+	if err := f.routes.UpsertAreas(ctx, f.tenant, []hub.Area{{ARS: "145110000000", Name: "Chemnitz", Level: "gemeinde"},
 		{ARS: "146120000000", Name: "Dresden", Level: "gemeinde"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.store.AddResponsibility(ctx, f.tenant, hub.Responsibility{LeikaKey: leika, ARSPrefix: "145110000000", DestinationID: f.dest.ID}); err != nil {
+	if err := f.routes.AddResponsibility(ctx, f.tenant, hub.Responsibility{LeikaKey: leika, ARSPrefix: "145110000000", DestinationID: f.dest.ID}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -81,11 +81,10 @@ func equal(a, b []string) bool {
 	return true
 }
 
-// TestSubmissionContract runs the submission store's cases on both databases.
-func TestSubmissionContract(t *testing.T) {
+// TestStoreContract runs the pipeline store's cases on both databases.
+func TestStoreContract(t *testing.T) {
 	for _, d := range hubtest.Databases() {
 		t.Run(d.Name, func(t *testing.T) {
-			t.Run("Routes", func(t *testing.T) { testRoutes(t, newFixture(t, d.Open(t))) })
 			t.Run("CreateIdempotent", func(t *testing.T) { testCreateIdempotent(t, newFixture(t, d.Open(t))) })
 			t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, newFixture(t, d.Open(t))) })
 			t.Run("Expiry", func(t *testing.T) { testExpiry(t, newFixture(t, d.Open(t))) })
@@ -94,54 +93,6 @@ func TestSubmissionContract(t *testing.T) {
 			t.Run("ForwardBatch", func(t *testing.T) { testForwardBatch(t, newFixture(t, d.Open(t))) })
 		})
 	}
-}
-
-func testRoutes(t *testing.T, f *fixture) {
-	ctx := context.Background()
-	routes, err := f.store.FindRoutes(ctx, f.tenant, leika, "145110000000")
-	if err != nil || len(routes) != 1 || routes[0].Destination.ID != f.dest.ID || routes[0].Service.Name != "Gewerbeanmeldung" {
-		t.Fatalf("routes = %+v, %v", routes, err)
-	}
-	// A state-wide responsibility is overridden by the municipality's own.
-	wide := &hub.Destination{TenantID: f.tenant, Name: "Landesdirektion", Services: []hub.DestinationService{{LeikaKey: leika, Name: "G", SchemaURI: "u", Schema: json.RawMessage(`{}`)}}}
-	if err := f.store.CreateDestination(ctx, wide); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.store.AddResponsibility(ctx, f.tenant, hub.Responsibility{LeikaKey: leika, ARSPrefix: "14", DestinationID: wide.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if routes, _ := f.store.FindRoutes(ctx, f.tenant, leika, "145110000000"); len(routes) != 1 || routes[0].Destination.ID != f.dest.ID {
-		t.Fatalf("specific responsibility not preferred: %+v", routes)
-	}
-	if routes, _ := f.store.FindRoutes(ctx, f.tenant, leika, "146120000000"); len(routes) != 1 || routes[0].Destination.ID != wide.ID {
-		t.Fatalf("state-wide responsibility not found for Dresden: %+v", routes)
-	}
-	tests := []struct{ name, leika, ars, kind string }{
-		{"UnknownService", "99000000000000", "145110000000", "unknown_service"},
-		{"UnknownArea", leika, "091620000000", "unknown_area"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.store.FindRoutes(ctx, f.tenant, tc.leika, tc.ars)
-			if hub.ErrorCode(err) != hub.ENOTFOUND || hub.ErrorKind(err) != tc.kind {
-				t.Fatalf("err = %v, want %s", err, tc.kind)
-			}
-		})
-	}
-	t.Run("NoResponsibility", func(t *testing.T) {
-		// A fresh tenant has Chemnitz's responsibility only, none for Dresden.
-		f2 := newFixture(t, f.db)
-		_, err := f2.store.FindRoutes(ctx, f2.tenant, leika, "146120000000")
-		if hub.ErrorKind(err) != "no_responsibility" {
-			t.Fatalf("err = %v, want no_responsibility", err)
-		}
-	})
-	t.Run("OtherTenantSeesNothing", func(t *testing.T) {
-		f2 := newFixture(t, f.db)
-		if _, err := f2.store.FindDestination(ctx, f2.tenant, f.dest.ID); hub.ErrorCode(err) != hub.ENOTFOUND {
-			t.Fatalf("another tenant's destination visible: %v", err)
-		}
-	})
 }
 
 func testCreateIdempotent(t *testing.T, f *fixture) {
@@ -218,7 +169,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	if body.CaseNumber != sub.CaseNumber || string(body.Data) != `{"a":1}` || len(body.Attachments) != 1 || string(body.Attachments[0].Content) != "pdf" {
 		t.Fatalf("message body = %+v", body)
 	}
-	reply := sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept, Body: hub.ReplyMessage{SubmissionID: sub.ID, Reference: "AZ-1"}}
+	reply := pipeline.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept, Body: hub.ReplyMessage{SubmissionID: sub.ID, Reference: "AZ-1"}}
 	for i, want := range []bool{true, false} {
 		applied, err := f.store.ApplyReply(ctx, reply)
 		if err != nil || applied != want {
@@ -230,7 +181,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	if _, err := f.store.ApplyReply(ctx, foreign); hub.ErrorCode(err) != hub.ENOTFOUND {
 		t.Fatalf("a reply from another destination was applied: %v", err)
 	}
-	status := sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyStatus, Body: hub.ReplyMessage{SubmissionID: sub.ID, Status: hub.StatusCompleted}}
+	status := pipeline.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyStatus, Body: hub.ReplyMessage{SubmissionID: sub.ID, Status: hub.StatusCompleted}}
 	if _, err := f.store.ApplyReply(ctx, status); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +301,7 @@ func testCitizenCases(t *testing.T, f *fixture) {
 // whose decision came first, and messages of no submission, are left alone.
 func testForwardBatch(t *testing.T, f *fixture) {
 	ctx := context.Background()
-	if err := f.store.PutCallback(ctx, &sqlstore.Callback{TenantID: f.tenant, ClientID: "vendor-cb", URL: "https://vendor.example/cb", SealedSecret: []byte("s")}); err != nil {
+	if err := f.store.PutCallback(ctx, &pipeline.Callback{TenantID: f.tenant, ClientID: "vendor-cb", URL: "https://vendor.example/cb", SealedSecret: []byte("s")}); err != nil {
 		t.Fatal(err)
 	}
 	in := hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d"}
@@ -367,7 +318,7 @@ func testForwardBatch(t *testing.T, f *fixture) {
 		subs = append(subs, sub)
 	}
 	early := subs[0] // its acceptance overtakes the broker confirm
-	if _, err := f.store.ApplyReply(ctx, sqlstore.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept,
+	if _, err := f.store.ApplyReply(ctx, pipeline.Reply{MessageID: hub.NewID(), DestinationID: f.dest.ID, Type: hub.ReplyAccept,
 		Body: hub.ReplyMessage{SubmissionID: early.ID}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sqlstore
+package pipeline
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // Callback is a vendor's registered callback URL.
@@ -17,24 +18,24 @@ type Callback struct {
 }
 
 // PutCallback registers or replaces a client's callback.
-func (s *SubmissionStore) PutCallback(ctx context.Context, c *Callback) error {
+func (s *Store) PutCallback(ctx context.Context, c *Callback) error {
 	c.CreatedAt = s.db.Now()
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO callbacks (tenant_id, client_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (tenant_id, client_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, created_at = excluded.created_at`,
 		c.TenantID, c.ClientID, c.URL, c.SealedSecret, c.CreatedAt)
 	if err != nil {
-		return fmt.Errorf("put callback: %w", Translate(err))
+		return fmt.Errorf("put callback: %w", sqlstore.Translate(err))
 	}
 	return nil
 }
 
 // FindCallback returns a client's callback.
-func (s *SubmissionStore) FindCallback(ctx context.Context, tenantID, clientID string) (*Callback, error) {
+func (s *Store) FindCallback(ctx context.Context, tenantID, clientID string) (*Callback, error) {
 	c := &Callback{TenantID: tenantID, ClientID: clientID}
 	err := s.db.QueryRowContext(ctx, `SELECT url, secret, created_at FROM callbacks WHERE tenant_id = $1 AND client_id = $2`,
 		tenantID, clientID).Scan(&c.URL, &c.SealedSecret, &c.CreatedAt)
-	if ErrNoRows(err) {
+	if sqlstore.ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "callback_not_found", Message: "No callback is registered."}
 	}
 	if err != nil {
@@ -44,8 +45,8 @@ func (s *SubmissionStore) FindCallback(ctx context.Context, tenantID, clientID s
 }
 
 // DeleteCallback removes a client's callback and its pending deliveries.
-func (s *SubmissionStore) DeleteCallback(ctx context.Context, tenantID, clientID string) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
+func (s *Store) DeleteCallback(ctx context.Context, tenantID, clientID string) error {
+	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM callback_deliveries WHERE tenant_id = $1 AND client_id = $2`, tenantID, clientID); err != nil {
 			return fmt.Errorf("delete callback deliveries: %w", err)
 		}
@@ -58,7 +59,7 @@ func (s *SubmissionStore) DeleteCallback(ctx context.Context, tenantID, clientID
 
 // queueCallbacks schedules the delivery of each event to the callback of
 // the client owning its case, where it has one; in the events' transaction.
-func (s *SubmissionStore) queueCallbacks(ctx context.Context, tx *Tx, events []*hub.Event, now time.Time) error {
+func (s *Store) queueCallbacks(ctx context.Context, tx *sqlstore.Tx, events []*hub.Event, now time.Time) error {
 	args := make([]any, 0, 1+3*len(events))
 	args = append(args, now)
 	for _, e := range events {
@@ -68,7 +69,7 @@ func (s *SubmissionStore) queueCallbacks(ctx context.Context, tx *Tx, events []*
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO callback_deliveries (id, tenant_id, client_id, event_id, next_at, created_at)
 		SELECT v.column1, cb.tenant_id, cb.client_id, v.column2, $1, $1
-		FROM (VALUES `+valueRows(2, len(events), 3)+`) AS v
+		FROM (VALUES `+sqlstore.ValueRows(2, len(events), 3)+`) AS v
 		JOIN cases c ON c.id = v.column3
 		JOIN callbacks cb ON cb.tenant_id = c.tenant_id AND cb.client_id = c.client_id`, args...)
 	if err != nil {
@@ -91,9 +92,9 @@ type Delivery struct {
 // LeaseDeliveries claims up to limit due deliveries for lease: they are not
 // due again before then, so another dispatcher skips them, and a crashed
 // dispatcher's lease simply runs out.
-func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Duration, limit int) ([]Delivery, error) {
+func (s *Store) LeaseDeliveries(ctx context.Context, lease time.Duration, limit int) ([]Delivery, error) {
 	var out []Delivery
-	err := s.db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		now := s.db.Now()
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM callback_deliveries WHERE next_at <= $1 ORDER BY next_at LIMIT $2`+
 			s.db.Dialect.SkipLocked(), now, limit)
@@ -114,7 +115,7 @@ func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Durati
 			return nil
 		}
 		// One statement leases them all, one reads what sending needs.
-		in := Placeholders(2, len(ids))
+		in := sqlstore.Placeholders(2, len(ids))
 		args := []any{now.Add(lease)}
 		for _, id := range ids {
 			args = append(args, id)
@@ -142,7 +143,7 @@ func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Durati
 			FROM callback_deliveries d
 			JOIN callbacks cb ON cb.tenant_id = d.tenant_id AND cb.client_id = d.client_id
 			JOIN case_events e ON e.id = d.event_id
-			WHERE d.id IN (`+Placeholders(1, len(ids))+`)`, args[1:]...)
+			WHERE d.id IN (`+sqlstore.Placeholders(1, len(ids))+`)`, args[1:]...)
 		if err != nil {
 			return fmt.Errorf("load deliveries: %w", err)
 		}
@@ -158,7 +159,7 @@ func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Durati
 				return fmt.Errorf("load deliveries: %w", err)
 			}
 			if d := byID[id]; d != nil {
-				e.ID, e.SubmissionID, e.Token, e.Data = d.Event.ID, deref(sub), deref(tok), []byte(data)
+				e.ID, e.SubmissionID, e.Token, e.Data = d.Event.ID, sqlstore.Deref(sub), sqlstore.Deref(tok), []byte(data)
 				d.URL, d.SealedSecret, d.Event = url, secret, e
 			}
 		}
@@ -176,7 +177,7 @@ func (s *SubmissionStore) LeaseDeliveries(ctx context.Context, lease time.Durati
 }
 
 // FinishDelivery deletes a delivery that succeeded or was given up.
-func (s *SubmissionStore) FinishDelivery(ctx context.Context, id string) error {
+func (s *Store) FinishDelivery(ctx context.Context, id string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM callback_deliveries WHERE id = $1`, id); err != nil {
 		return fmt.Errorf("finish delivery: %w", err)
 	}
@@ -184,7 +185,7 @@ func (s *SubmissionStore) FinishDelivery(ctx context.Context, id string) error {
 }
 
 // RetryDelivery schedules another attempt.
-func (s *SubmissionStore) RetryDelivery(ctx context.Context, id string, at time.Time, cause string) error {
+func (s *Store) RetryDelivery(ctx context.Context, id string, at time.Time, cause string) error {
 	if len(cause) > 300 {
 		cause = cause[:300]
 	}
@@ -197,7 +198,7 @@ func (s *SubmissionStore) RetryDelivery(ctx context.Context, id string, at time.
 
 // SaveEventToken stores the signed form of an event the first time it is
 // signed; a token once stored never changes.
-func (s *SubmissionStore) SaveEventToken(ctx context.Context, eventID, token string) error {
+func (s *Store) SaveEventToken(ctx context.Context, eventID, token string) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE case_events SET token = $2 WHERE id = $1 AND token IS NULL`, eventID, token); err != nil {
 		return fmt.Errorf("save event token: %w", err)
 	}

@@ -1,4 +1,4 @@
-package sqlstore
+package pipeline
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // appendEvent adds an event to its case's timeline inside tx, numbering it
 // after the case's last event, and queues the vendor's callback.
-func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event) error {
+func (s *Store) appendEvent(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) error {
 	return s.appendEvents(ctx, tx, []*hub.Event{e})
 }
 
@@ -18,7 +19,7 @@ func (s *SubmissionStore) appendEvent(ctx context.Context, tx *Tx, e *hub.Event)
 // statements, whatever their number: number them, insert them, queue their
 // callbacks. Events of distinct cases are numbered together; several events
 // of one case go one at a time, in order.
-func (s *SubmissionStore) appendEvents(ctx context.Context, tx *Tx, events []*hub.Event) error {
+func (s *Store) appendEvents(ctx context.Context, tx *sqlstore.Tx, events []*hub.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -44,24 +45,24 @@ func (s *SubmissionStore) appendEvents(ctx context.Context, tx *Tx, events []*hu
 	const cols = 10
 	args := make([]any, 0, cols*len(events))
 	for _, e := range events {
-		args = append(args, e.ID, e.TenantID, e.CaseID, e.Seq, e.Type, nullString(e.SubmissionID), e.Actor, string(e.Data),
-			nullString(e.Token), e.CreatedAt)
+		args = append(args, e.ID, e.TenantID, e.CaseID, e.Seq, e.Type, sqlstore.NullString(e.SubmissionID), e.Actor, string(e.Data),
+			sqlstore.NullString(e.Token), e.CreatedAt)
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO case_events (id, tenant_id, case_id, seq, type, submission_id, actor, data, token, created_at)
-		VALUES `+valueRows(1, len(events), cols), args...); err != nil {
+		VALUES `+sqlstore.ValueRows(1, len(events), cols), args...); err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	return s.queueCallbacks(ctx, tx, events, now)
 }
 
 // numberEvents gives each event (one per case) the next number of its case.
-func numberEvents(ctx context.Context, tx *Tx, byCase map[string]*hub.Event) error {
+func numberEvents(ctx context.Context, tx *sqlstore.Tx, byCase map[string]*hub.Event) error {
 	ids := make([]any, 0, len(byCase))
 	for id := range byCase {
 		ids = append(ids, id)
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id IN (`+Placeholders(1, len(ids))+`)
+	rows, err := tx.QueryContext(ctx, `UPDATE cases SET next_seq = next_seq + 1 WHERE id IN (`+sqlstore.Placeholders(1, len(ids))+`)
 		RETURNING id, next_seq - 1`, ids...)
 	if err != nil {
 		return fmt.Errorf("number events: %w", err)
@@ -90,7 +91,7 @@ func numberEvents(ctx context.Context, tx *Tx, byCase map[string]*hub.Event) err
 
 // ListEvents returns up to limit events of a case after seq afterSeq, for
 // the client that owns the case. Another client's case is not found.
-func (s *SubmissionStore) ListEvents(ctx context.Context, tenantID, clientID, caseID string, afterSeq, limit int) ([]hub.Event, error) {
+func (s *Store) ListEvents(ctx context.Context, tenantID, clientID, caseID string, afterSeq, limit int) ([]hub.Event, error) {
 	var n int
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE tenant_id = $1 AND client_id = $2 AND id = $3`,
 		tenantID, clientID, caseID).Scan(&n); err != nil {
@@ -114,7 +115,7 @@ func (s *SubmissionStore) ListEvents(ctx context.Context, tenantID, clientID, ca
 		if err := rows.Scan(&e.ID, &e.Seq, &e.Type, &sub, &e.Actor, &data, &tok, &e.CreatedAt); err != nil {
 			return nil, fmt.Errorf("scan event: %w", err)
 		}
-		e.SubmissionID, e.Token, e.Data = deref(sub), deref(tok), []byte(data)
+		e.SubmissionID, e.Token, e.Data = sqlstore.Deref(sub), sqlstore.Deref(tok), []byte(data)
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -122,8 +123,8 @@ func (s *SubmissionStore) ListEvents(ctx context.Context, tenantID, clientID, ca
 
 // RecordEvent appends an event that changes no state, in its own
 // transaction.
-func (s *SubmissionStore) RecordEvent(ctx context.Context, e *hub.Event) error {
-	return s.db.InTx(ctx, func(tx *Tx) error { return s.appendEvent(ctx, tx, e) })
+func (s *Store) RecordEvent(ctx context.Context, e *hub.Event) error {
+	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error { return s.appendEvent(ctx, tx, e) })
 }
 
 // CaseSummary is one line of a citizen's "my applications".
@@ -136,7 +137,7 @@ type CaseSummary struct {
 
 // ListCitizenCases returns the cases a vendor opened on behalf of a
 // citizen (by consent), newest first, with their latest submission state.
-func (s *SubmissionStore) ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]CaseSummary, error) {
+func (s *Store) ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]CaseSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT c.id, c.case_number, c.destination_id, d.name, c.leika_key, sub.service_name, sub.state, c.created_at
 		FROM cases c
@@ -165,11 +166,11 @@ func (s *SubmissionStore) ListCitizenCases(ctx context.Context, tenantID, citize
 
 // ListCaseEventsForCitizen returns a case's timeline for the citizen it
 // belongs to; another citizen's case is not found.
-func (s *SubmissionStore) ListCaseEventsForCitizen(ctx context.Context, tenantID, citizenID, caseID string) ([]hub.Event, error) {
+func (s *Store) ListCaseEventsForCitizen(ctx context.Context, tenantID, citizenID, caseID string) ([]hub.Event, error) {
 	var client string
 	err := s.db.QueryRowContext(ctx, `SELECT client_id FROM cases WHERE tenant_id = $1 AND citizen_id = $2 AND id = $3`,
 		tenantID, citizenID, caseID).Scan(&client)
-	if ErrNoRows(err) {
+	if sqlstore.ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
 	}
 	if err != nil {
@@ -182,7 +183,7 @@ func (s *SubmissionStore) ListCaseEventsForCitizen(ctx context.Context, tenantID
 // transaction: other modules (payments, mailbox) record their state changes
 // on the same timeline, atomically with the change. It fills ID, Seq and
 // CreatedAt, and queues the vendor's callback.
-func (s *SubmissionStore) AppendEventTx(ctx context.Context, tx *Tx, e *hub.Event) error {
+func (s *Store) AppendEventTx(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) error {
 	if e.TenantID == "" || e.CaseID == "" || e.Type == "" || e.Actor == "" {
 		return fmt.Errorf("append event: tenant, case, type and actor are required")
 	}

@@ -1,4 +1,4 @@
-package sqlstore
+package pipeline
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // MarkForwarded records, inside the relay's transaction, that the broker
@@ -14,7 +15,7 @@ import (
 // that moved, append their events. Messages that carry no submission, and
 // submissions no longer submitted (a redelivery, or the reply came first),
 // are left alone.
-func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.OutboxMessage) error {
+func (s *Store) MarkForwarded(ctx context.Context, tx *sqlstore.Tx, msgs []hub.OutboxMessage) error {
 	var ids []any
 	seen := make(map[string]bool, len(msgs))
 	for _, m := range msgs {
@@ -45,7 +46,7 @@ func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.
 	for deliveries, moved := range byDeliveries {
 		args := append([]any{hub.StateForwarded.String(), now, deliveries}, moved...)
 		if _, err := tx.ExecContext(ctx, `UPDATE submissions SET state = $1, forwarded_at = $2, deliveries = $3
-			WHERE id IN (`+Placeholders(4, len(moved))+`)`, args...); err != nil {
+			WHERE id IN (`+sqlstore.Placeholders(4, len(moved))+`)`, args...); err != nil {
 			return fmt.Errorf("mark forwarded: %w", err)
 		}
 	}
@@ -53,9 +54,9 @@ func (s *SubmissionStore) MarkForwarded(ctx context.Context, tx *Tx, msgs []hub.
 }
 
 // lockForForward reads and locks what Forward needs of the submissions ids.
-func lockForForward(ctx context.Context, tx *Tx, ids []any) ([]*hub.Submission, error) {
+func lockForForward(ctx context.Context, tx *sqlstore.Tx, ids []any) ([]*hub.Submission, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, tenant_id, case_id, state, deliveries FROM submissions
-		WHERE id IN (`+Placeholders(1, len(ids))+`) ORDER BY id`+tx.db.Dialect.ForUpdate(), ids...)
+		WHERE id IN (`+sqlstore.Placeholders(1, len(ids))+`) ORDER BY id`+tx.DB().Dialect.ForUpdate(), ids...)
 	if err != nil {
 		return nil, fmt.Errorf("mark forwarded: %w", err)
 	}
@@ -87,7 +88,7 @@ type Reply struct {
 // inbox claim and the effect commit together, so the same message twice
 // changes nothing. A reply about a submission of another destination is
 // refused.
-func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool, err error) {
+func (s *Store) ApplyReply(ctx context.Context, r Reply) (applied bool, err error) {
 	now := s.db.Now()
 	applied, err = s.UpdateOnce(ctx, "replies", r.MessageID, r.Body.SubmissionID, func(sub *hub.Submission) error {
 		return sub.ApplyReply(r.DestinationID, r.Type, r.Body, now)
@@ -101,7 +102,7 @@ func (s *SubmissionStore) ApplyReply(ctx context.Context, r Reply) (applied bool
 // ExpireDue expires the incomplete submissions past their expiry
 // (hub.Submission.Expire), dropping their attachments' content, and
 // returns how many it expired.
-func (s *SubmissionStore) ExpireDue(ctx context.Context, limit int) (int, error) {
+func (s *Store) ExpireDue(ctx context.Context, limit int) (int, error) {
 	now := s.db.Now()
 	return s.updateDue(ctx, `state = $1 AND expires_at <= $2`, []any{hub.StateIncomplete.String(), now}, limit,
 		func(sub *hub.Submission) bool { return sub.Expire(now) })
@@ -109,7 +110,7 @@ func (s *SubmissionStore) ExpireDue(ctx context.Context, limit int) (int, error)
 
 // RedeliverDue sends again the submissions forwarded before cutoff that got
 // no receipt, up to maxDeliveries times each (hub.Submission.Redeliver).
-func (s *SubmissionStore) RedeliverDue(ctx context.Context, cutoff time.Time, maxDeliveries, limit int) (int, error) {
+func (s *Store) RedeliverDue(ctx context.Context, cutoff time.Time, maxDeliveries, limit int) (int, error) {
 	now := s.db.Now()
 	return s.updateDue(ctx, `state = $1 AND forwarded_at <= $2 AND deliveries < $3`,
 		[]any{hub.StateForwarded.String(), cutoff, maxDeliveries}, limit,
@@ -120,9 +121,9 @@ func (s *SubmissionStore) RedeliverDue(ctx context.Context, cutoff time.Time, ma
 // transaction, and returns how many it changed. The matching rows are
 // locked with SKIP LOCKED, so that several hub processes sweep disjoint
 // sets.
-func (s *SubmissionStore) updateDue(ctx context.Context, where string, args []any, limit int, rule func(*hub.Submission) bool) (int, error) {
+func (s *Store) updateDue(ctx context.Context, where string, args []any, limit int, rule func(*hub.Submission) bool) (int, error) {
 	n := 0
-	err := s.db.InTx(ctx, func(tx *Tx) error {
+	err := s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		n = 0
 		ids, err := dueIDs(ctx, tx, where, args, limit)
 		if err != nil {
@@ -143,9 +144,9 @@ func (s *SubmissionStore) updateDue(ctx context.Context, where string, args []an
 	return n, err
 }
 
-func dueIDs(ctx context.Context, tx *Tx, where string, args []any, limit int) ([]string, error) {
+func dueIDs(ctx context.Context, tx *sqlstore.Tx, where string, args []any, limit int) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM submissions WHERE `+where+
-		` ORDER BY id LIMIT `+fmt.Sprint(limit)+tx.db.Dialect.SkipLocked(), args...)
+		` ORDER BY id LIMIT `+fmt.Sprint(limit)+tx.DB().Dialect.SkipLocked(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("find due submissions: %w", err)
 	}

@@ -1,4 +1,4 @@
-package sqlstore
+package pipeline
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // PutAttachment stores (or replaces) an announced attachment of an
 // incomplete submission owned by clientID.
-func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID, submissionID string, a *hub.Attachment, content []byte) error {
-	return s.db.InTx(ctx, func(tx *Tx) error {
+func (s *Store) PutAttachment(ctx context.Context, tenantID, clientID, submissionID string, a *hub.Attachment, content []byte) error {
+	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		sub, err := findSubmission(ctx, tx, tenantID, clientID, submissionID, true)
 		if err != nil {
 			return err
@@ -30,7 +31,7 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 			ON CONFLICT (submission_id, attachment_id) DO UPDATE SET filename = excluded.filename,
 				mime_type = excluded.mime_type, size = excluded.size, sha256 = excluded.sha256,
 				content = excluded.content, created_at = excluded.created_at`,
-			tenantID, submissionID, a.ID, nullString(a.Filename), a.MimeType, a.Size, a.SHA256, content, a.CreatedAt)
+			tenantID, submissionID, a.ID, sqlstore.NullString(a.Filename), a.MimeType, a.Size, a.SHA256, content, a.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("store attachment: %w", err)
 		}
@@ -43,9 +44,9 @@ func (s *SubmissionStore) PutAttachment(ctx context.Context, tenantID, clientID,
 // events on its case's timeline, its message for the destination — in
 // one transaction. An error from fn rolls everything back and is returned
 // unchanged. A submission that does not exist is ENOTFOUND.
-func (s *SubmissionStore) Update(ctx context.Context, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
+func (s *Store) Update(ctx context.Context, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
 	var sub *hub.Submission
-	err := s.db.InTx(ctx, func(tx *Tx) (err error) {
+	err := s.db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
 		sub, err = s.update(ctx, tx, id, fn)
 		return err
 	})
@@ -55,10 +56,10 @@ func (s *SubmissionStore) Update(ctx context.Context, id string, fn func(*hub.Su
 // UpdateOnce is Update for a message that must take effect exactly once:
 // the inbox claim of messageID by consumer commits with the change. A
 // message seen before changes nothing and reports applied=false.
-func (s *SubmissionStore) UpdateOnce(ctx context.Context, consumer, messageID, id string, fn func(*hub.Submission) error) (applied bool, err error) {
-	err = s.db.InTx(ctx, func(tx *Tx) error {
+func (s *Store) UpdateOnce(ctx context.Context, consumer, messageID, id string, fn func(*hub.Submission) error) (applied bool, err error) {
+	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		_, err := s.update(ctx, tx, id, func(sub *hub.Submission) error {
-			if applied, err = ClaimInbox(ctx, tx, consumer, messageID, sub.TenantID); err != nil || !applied {
+			if applied, err = sqlstore.ClaimInbox(ctx, tx, consumer, messageID, sub.TenantID); err != nil || !applied {
 				return err
 			}
 			return fn(sub)
@@ -68,7 +69,7 @@ func (s *SubmissionStore) UpdateOnce(ctx context.Context, consumer, messageID, i
 	return applied, err
 }
 
-func (s *SubmissionStore) update(ctx context.Context, tx *Tx, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
+func (s *Store) update(ctx context.Context, tx *sqlstore.Tx, id string, fn func(*hub.Submission) error) (*hub.Submission, error) {
 	sub, err := loadSubmission(ctx, tx, id, true)
 	if err != nil {
 		return nil, err
@@ -82,13 +83,13 @@ func (s *SubmissionStore) update(ctx context.Context, tx *Tx, id string, fn func
 // persist writes what the rules decided about sub. Every change of a
 // submission records an event, so a submission without pending events is
 // unchanged and costs no write.
-func (s *SubmissionStore) persist(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+func (s *Store) persist(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submission) error {
 	ch := sub.Pending()
 	if len(ch.Events) == 0 {
 		return nil
 	}
 	set, args := `state = $2, content_type = $3, data_hash = $4, submitted_at = $5, forwarded_at = $6, decided_at = $7,
-		deliveries = $8`, []any{sub.ID, sub.State.String(), nullString(sub.ContentType), nullString(sub.DataHash),
+		deliveries = $8`, []any{sub.ID, sub.State.String(), sqlstore.NullString(sub.ContentType), sqlstore.NullString(sub.DataHash),
 		sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt, sub.Deliveries}
 	if sub.Data != nil { // loaded or set by the rules; never read back only to be written again
 		set, args = set+`, data = $9`, append(args, sub.Data)
@@ -114,7 +115,7 @@ func (s *SubmissionStore) persist(ctx context.Context, tx *Tx, sub *hub.Submissi
 // submission of clientID: its state, its event and its message for the
 // destination commit together. A retry of the same submit (same DataHash)
 // succeeds again.
-func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in hub.SubmitData) (*hub.Submission, error) {
+func (s *Store) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in hub.SubmitData) (*hub.Submission, error) {
 	now := s.db.Now()
 	return s.Update(ctx, id, func(sub *hub.Submission) error {
 		if err := sub.CheckOwner(tenantID, clientID); err != nil {
@@ -127,7 +128,7 @@ func (s *SubmissionStore) MarkSubmitted(ctx context.Context, tenantID, clientID,
 
 // enqueueDelivery writes the message for sub's destination, with its data
 // and its attachments' content, to the outbox.
-func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+func (s *Store) enqueueDelivery(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submission) error {
 	data := sub.Data
 	if data == nil {
 		if err := tx.QueryRowContext(ctx, `SELECT data FROM submissions WHERE id = $1`, sub.ID).Scan(&data); err != nil {
@@ -154,10 +155,10 @@ func (s *SubmissionStore) enqueueDelivery(ctx context.Context, tx *Tx, sub *hub.
 	if err != nil {
 		return err
 	}
-	return Enqueue(ctx, tx, msg)
+	return sqlstore.Enqueue(ctx, tx, msg)
 }
 
-func loadAttachmentContent(ctx context.Context, tx *Tx, m *hub.SubmissionMessage) error {
+func loadAttachmentContent(ctx context.Context, tx *sqlstore.Tx, m *hub.SubmissionMessage) error {
 	rows, err := tx.QueryContext(ctx, `SELECT attachment_id, filename, mime_type, size, sha256, content FROM attachments
 		WHERE submission_id = $1 ORDER BY attachment_id`, m.SubmissionID)
 	if err != nil {
@@ -170,7 +171,7 @@ func loadAttachmentContent(ctx context.Context, tx *Tx, m *hub.SubmissionMessage
 		if err := rows.Scan(&a.AttachmentID, &filename, &a.MimeType, &a.Size, &a.SHA256, &a.Content); err != nil {
 			return fmt.Errorf("scan attachment: %w", err)
 		}
-		a.Filename = deref(filename)
+		a.Filename = sqlstore.Deref(filename)
 		m.Attachments = append(m.Attachments, a)
 	}
 	return rows.Err()

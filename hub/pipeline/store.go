@@ -1,4 +1,4 @@
-package sqlstore
+package pipeline
 
 import (
 	"context"
@@ -8,7 +8,18 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
+
+// Store is the pipeline's own storage: cases, submissions, attachments,
+// case timelines, callbacks and their deliveries. Rules stay in the domain
+// (hub.Submission); the store loads, locks and persists what they decided.
+type Store struct {
+	db *sqlstore.DB
+}
+
+// NewStore returns the pipeline's store on db.
+func NewStore(db *sqlstore.DB) *Store { return &Store{db: db} }
 
 // CreateSubmission stores a new incomplete submission with its case and
 // the submission.created event. With an idempotency key already used by the
@@ -17,11 +28,11 @@ import (
 //
 // A first request costs no lookup: the key's unique index refuses a retry,
 // and only then is the earlier submission read.
-func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submission, idemKey, requestHash string) (created bool, err error) {
+func (s *Store) CreateSubmission(ctx context.Context, sub *hub.Submission, idemKey, requestHash string) (created bool, err error) {
 	now := s.db.Now()
 	sub.Open(now)
 	announced, _ := json.Marshal(sub.AnnouncedAttachments)
-	err = s.db.InTx(ctx, func(tx *Tx) error {
+	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		if err := insertCase(ctx, tx, sub); err != nil {
 			return err
 		}
@@ -30,7 +41,7 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 				state, announced, idempotency_key, request_hash, expires_at, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			sub.ID, sub.TenantID, sub.CaseID, sub.ClientID, sub.DestinationID, sub.ServiceType.Identifier,
-			sub.ServiceType.Name, sub.State.String(), string(announced), nullString(idemKey), requestHash, sub.ExpiresAt, now); err != nil {
+			sub.ServiceType.Name, sub.State.String(), string(announced), sqlstore.NullString(idemKey), requestHash, sub.ExpiresAt, now); err != nil {
 			return fmt.Errorf("insert submission: %w", err)
 		}
 		return s.appendEvents(ctx, tx, sub.Pending().Events)
@@ -50,7 +61,7 @@ func (s *SubmissionStore) CreateSubmission(ctx context.Context, sub *hub.Submiss
 	return err == nil, err
 }
 
-func (s *SubmissionStore) findByIdempotencyKey(ctx context.Context, tenantID, clientID, key, hash string) (*hub.Submission, error) {
+func (s *Store) findByIdempotencyKey(ctx context.Context, tenantID, clientID, key, hash string) (*hub.Submission, error) {
 	id, err := s.db.FindIdempotent(ctx, "submissions", tenantID, clientID, key, hash)
 	if err != nil || id == "" {
 		return nil, err
@@ -78,7 +89,7 @@ func newCaseNumber(now time.Time) string {
 	return string(out)
 }
 
-func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
+func insertCase(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submission) error {
 	for attempt := 0; ; attempt++ {
 		sub.CaseNumber = newCaseNumber(sub.CreatedAt)
 		// A (very unlikely) duplicate number inserts nothing and is retried
@@ -88,12 +99,12 @@ func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
 			INSERT INTO cases (id, tenant_id, case_number, client_id, citizen_id, destination_id, leika_key, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (tenant_id, case_number) DO NOTHING RETURNING id`,
-			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, nullString(sub.CitizenID), sub.DestinationID,
+			sub.CaseID, sub.TenantID, sub.CaseNumber, sub.ClientID, sqlstore.NullString(sub.CitizenID), sub.DestinationID,
 			sub.ServiceType.Identifier, sub.CreatedAt).Scan(&id)
 		if err == nil {
 			return nil
 		}
-		if !ErrNoRows(err) {
+		if !sqlstore.ErrNoRows(err) {
 			return fmt.Errorf("insert case: %w", err)
 		}
 		if attempt == 4 {
@@ -104,13 +115,13 @@ func insertCase(ctx context.Context, tx *Tx, sub *hub.Submission) error {
 
 // FindSubmission returns a submission owned by clientID. Another client's
 // or tenant's submission is not found (404, never 403).
-func (s *SubmissionStore) FindSubmission(ctx context.Context, tenantID, clientID, id string) (*hub.Submission, error) {
+func (s *Store) FindSubmission(ctx context.Context, tenantID, clientID, id string) (*hub.Submission, error) {
 	return findSubmission(ctx, s.db, tenantID, clientID, id, false)
 }
 
 // findSubmission reads a submission of clientID with its attachments'
 // metadata; see loadSubmission.
-func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id string, lock bool) (*hub.Submission, error) {
+func findSubmission(ctx context.Context, q sqlstore.Querier, tenantID, clientID, id string, lock bool) (*hub.Submission, error) {
 	sub, err := loadSubmission(ctx, q, id, lock)
 	if err != nil {
 		return nil, err
@@ -126,11 +137,11 @@ func findSubmission(ctx context.Context, q rowQuerier, tenantID, clientID, id st
 // submission's row for the rest of the transaction (PostgreSQL; SQLite's
 // write transactions are already exclusive), so that its state is read and
 // changed by one transaction at a time.
-func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*hub.Submission, error) {
+func loadSubmission(ctx context.Context, q sqlstore.Querier, id string, lock bool) (*hub.Submission, error) {
 	sub := &hub.Submission{ID: id}
 	var announced, state string
 	var contentType, dataHash *string
-	var submittedAt, forwardedAt, decidedAt nullTime
+	var submittedAt, forwardedAt, decidedAt sqlstore.NullTime
 	// By primary key alone, owner checked by the caller: with the owner in
 	// the WHERE clause PostgreSQL's generic plan for the prepared statement
 	// chose the (tenant, client, idempotency key) index and filtered the
@@ -144,7 +155,7 @@ func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*h
 		&sub.TenantID, &sub.ClientID, &sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name,
 		&state, &announced, &contentType, &dataHash, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &forwardedAt, &decidedAt,
 		&sub.Deliveries)
-	if ErrNoRows(err) {
+	if sqlstore.ErrNoRows(err) {
 		return nil, hub.ErrSubmissionNotFound()
 	}
 	if err != nil {
@@ -154,7 +165,7 @@ func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*h
 		return nil, fmt.Errorf("find submission %s: %w", id, err)
 	}
 	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
-	sub.ContentType, sub.DataHash = deref(contentType), deref(dataHash)
+	sub.ContentType, sub.DataHash = sqlstore.Deref(contentType), sqlstore.Deref(dataHash)
 	sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt = submittedAt.Ptr(), forwardedAt.Ptr(), decidedAt.Ptr()
 	if len(sub.AnnouncedAttachments) == 0 {
 		return sub, nil // only announced attachments can be uploaded
@@ -172,7 +183,7 @@ func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*h
 		if err := rows.Scan(&a.ID, &filename, &a.MimeType, &a.Size, &a.SHA256, &a.CreatedAt); err != nil {
 			return nil, fmt.Errorf("scan attachment: %w", err)
 		}
-		a.Filename = deref(filename)
+		a.Filename = sqlstore.Deref(filename)
 		sub.Attachments = append(sub.Attachments, a)
 	}
 	return sub, rows.Err()
@@ -180,8 +191,8 @@ func loadSubmission(ctx context.Context, q rowQuerier, id string, lock bool) (*h
 
 // lockClause locks the submission's row of a read inside a transaction on
 // PostgreSQL.
-func lockClause(q rowQuerier, lock bool) string {
-	if tx, ok := q.(*Tx); ok && lock && tx.db.Dialect == Postgres {
+func lockClause(q sqlstore.Querier, lock bool) string {
+	if tx, ok := q.(*sqlstore.Tx); ok && lock && tx.DB().Dialect == sqlstore.Postgres {
 		return " FOR UPDATE OF s"
 	}
 	return ""
