@@ -10,8 +10,9 @@ import (
 	"github.com/amthub/amthub/hub"
 )
 
-// SubmissionStore stores destinations, routing data, cases, submissions,
-// attachments and case timelines.
+// SubmissionStore stores destinations and routing data (areas and
+// responsibilities). The pipeline keeps cases and submissions in its own
+// store (hub/pipeline); the catalogue takes this one over.
 type SubmissionStore struct {
 	db *DB
 

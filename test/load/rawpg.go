@@ -95,8 +95,9 @@ func rawSubmission(ctx context.Context, pool *pgxpool.Pool, t rawTarget, d rawDe
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO submissions (id, tenant_id, case_id, client_id, destination_id, leika_key, service_name,
 				state, announced, idempotency_key, request_hash, expires_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 'incomplete', '[]', $8, $9, $10, $11)`,
-			subID, t.tenantID, caseID, t.clientID, d.id, d.leika, d.service, uuid.NewString(), hash64(), now.Add(24*time.Hour), now); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $12, '[]', $8, $9, $10, $11)`,
+			subID, t.tenantID, caseID, t.clientID, d.id, d.leika, d.service, uuid.NewString(), hash64(), now.Add(24*time.Hour), now,
+			hub.StateIncomplete.String()); err != nil {
 			return err
 		}
 		return rawEvent(ctx, tx, t, caseID, subID, "submission.created", `{"destinationId":"`+d.id+`","serviceType":{},"announcedAttachments":[]}`, now)
@@ -109,8 +110,9 @@ func rawSubmission(ctx context.Context, pool *pgxpool.Pool, t rawTarget, d rawDe
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM submissions WHERE id = $1 FOR UPDATE`, subID).Scan(&one); err != nil {
 			return fmt.Errorf("raw submit: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE submissions SET state = 'submitted', data = $2, content_type = $3, data_hash = $4, submitted_at = $5
-			WHERE id = $1 AND state = 'incomplete'`, subID, d.data, d.contentType, hash64(), now); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE submissions SET state = $6, data = $2, content_type = $3, data_hash = $4, submitted_at = $5
+			WHERE id = $1 AND state = $7`, subID, d.data, d.contentType, hash64(), now,
+			hub.StateSubmitted.String(), hub.StateIncomplete.String()); err != nil {
 			return fmt.Errorf("raw submit: %w", err)
 		}
 		if err := rawEvent(ctx, tx, t, caseID, subID, "submission.submitted", `{"contentType":"`+d.contentType+`","attachments":0}`, now); err != nil {
