@@ -91,6 +91,8 @@ func TestStoreContract(t *testing.T) {
 			t.Run("Redelivery", func(t *testing.T) { testRedelivery(t, newFixture(t, d.Open(t))) })
 			t.Run("CitizenCases", func(t *testing.T) { testCitizenCases(t, newFixture(t, d.Open(t))) })
 			t.Run("ForwardBatch", func(t *testing.T) { testForwardBatch(t, newFixture(t, d.Open(t))) })
+			t.Run("Update", func(t *testing.T) { testUpdate(t, newFixture(t, d.Open(t))) })
+			t.Run("Cases", func(t *testing.T) { testCases(t, newFixture(t, d.Open(t))) })
 		})
 	}
 }
@@ -366,5 +368,86 @@ func testForwardBatch(t *testing.T, f *fixture) {
 	var others int
 	if err := f.db.QueryRowContext(ctx, `SELECT count(*) FROM callback_deliveries WHERE client_id <> 'vendor-cb'`).Scan(&others); err != nil || others != 0 {
 		t.Fatalf("callback deliveries for vendors without a callback: %d (%v)", others, err)
+	}
+}
+
+// testUpdate checks the update closure: what the rule decided is
+// persisted with its events, and a rule's error changes nothing.
+func testUpdate(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	sub := f.create(t, "vendor-a", "")
+	t.Run("ErrRuleRollsBack", func(t *testing.T) {
+		_, err := f.store.Update(ctx, sub.ID, func(s *hub.Submission) error {
+			if _, err := s.Submit(hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}, "vendor-a", f.db.Now()); err != nil {
+				return err
+			}
+			return s.Transition(hub.StateExpired, f.db.Now(), "hub", nil) // submitted cannot expire
+		})
+		if got, want := hub.ErrorKind(err), "illegal_transition"; got != want {
+			t.Fatalf("kind = %q, want %q (err %v)", got, want, err)
+		}
+		got, _ := f.store.FindSubmission(ctx, f.tenant, "vendor-a", sub.ID)
+		if got.State != hub.StateIncomplete || !equal(eventTypes(t, f, "vendor-a", sub.CaseID), []string{hub.EventSubmissionCreated}) {
+			t.Fatalf("a failed rule left state %s", got.State)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := f.store.Update(ctx, hub.NewID(), func(*hub.Submission) error { return nil })
+		if hub.ErrorCode(err) != hub.ENOTFOUND {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		now := f.db.Now()
+		if _, err := f.store.Update(ctx, sub.ID, func(s *hub.Submission) error {
+			_, err := s.Submit(hub.SubmitData{Data: []byte(`{"a":1}`), ContentType: "application/json", DataHash: "h"}, "vendor-a", now)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.store.FindSubmission(ctx, f.tenant, "vendor-a", sub.ID)
+		if err != nil || got.State != hub.StateSubmitted || got.SubmittedAt == nil || got.DataHash != "h" {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+		if n := hubtest.Count(t, f.db, `SELECT count(*) FROM outbox WHERE tenant_id = $1`, f.tenant); n != 1 {
+			t.Fatalf("%d outbox messages, want 1", n)
+		}
+	})
+}
+
+// testCases checks what other modules read of cases.
+func testCases(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	sub := &hub.Submission{TenantID: f.tenant, ClientID: "vendor-a", CitizenID: "citizen-1", DestinationID: f.dest.ID,
+		ServiceType: hub.ServiceType{Identifier: leika, Name: "Gewerbeanmeldung"}, AnnouncedAttachments: []string{},
+		ExpiresAt: f.db.Now().Add(time.Hour)}
+	if _, err := f.store.CreateSubmission(ctx, sub, "", "h"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.store.FindCase(ctx, f.db, sub.CaseID)
+	if err != nil || c.Number != sub.CaseNumber || c.CitizenID != "citizen-1" || c.DestinationID != f.dest.ID || c.ClientID != "vendor-a" {
+		t.Fatalf("FindCase = %+v, %v", c, err)
+	}
+	tests := []struct{ name, tenant, client, id string }{
+		{"ErrOtherClient", f.tenant, "vendor-b", sub.CaseID},
+		{"ErrOtherTenant", hub.NewID(), "vendor-a", sub.CaseID},
+		{"ErrUnknown", f.tenant, "vendor-a", hub.NewID()},
+		{"ErrNotAnID", f.tenant, "vendor-a", "x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := f.store.FindOwnedCase(ctx, f.db, tc.tenant, tc.client, tc.id, "caseId"); hub.ErrorKind(err) != "case_not_found" {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	if ids, err := f.store.CitizenCaseIDs(ctx, f.db, f.tenant, "citizen-1"); err != nil || len(ids) != 1 || ids[0] != sub.CaseID {
+		t.Fatalf("CitizenCaseIDs = %v, %v", ids, err)
+	}
+	if err := f.db.InTx(ctx, func(tx *sqlstore.Tx) error { return f.store.UnlinkCitizen(ctx, tx, f.tenant, "citizen-1") }); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := f.store.CitizenCaseIDs(ctx, f.db, f.tenant, "citizen-1"); len(ids) != 0 {
+		t.Fatalf("unlinked cases still listed: %v", ids)
 	}
 }
