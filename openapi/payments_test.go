@@ -46,7 +46,7 @@ func newAPIEnv(t testing.TB, db *sqlstore.DB) *apiEnv {
 	t.Helper()
 	e := &apiEnv{t: t, db: db, principals: map[string]*hub.Principal{}}
 	e.cases = casetest.New(t, db, hubtest.MustTenant(t, db))
-	svc, err := pipeline.NewService(pipeline.Deps{Store: e.cases.Store, Routes: e.cases.Catalogue, SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{})
+	svc, err := pipeline.NewService(pipeline.Deps{Store: e.cases.Store, Routing: e.cases.Catalogue, SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func (a *App) mountModules(ctx context.Context) error {
 	mappingStore := mappings.NewSQLStore(a.DB)
 	engine := mappings.NewEngine(mappingStore, mappings.Limits{})
 	mappings.AdminRoutes(a.Router, mappingStore, engine, a.OAuth.Verifier.Require)
-	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routes: a.Submissions, Validator: mappings.NewValidator(),
+	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routing: a.Submissions, Validator: mappings.NewValidator(),
 		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now},
 		pipeline.Config{InsecureCallbacks: a.Config.Dev || a.Config.InsecureCallbacks, ExpireAfter: a.Config.SubmissionTTL})
 	if err != nil {

@@ -73,10 +73,10 @@ func (c *Config) defaults() {
 	}
 }
 
-// Routes is what the pipeline needs of the catalogue: the destinations
+// Routing is what the pipeline needs of the catalogue: the destinations
 // responsible for a service in an area, and one destination with its
 // services.
-type Routes interface {
+type Routing interface {
 	FindRoutes(ctx context.Context, tenantID, leikaKey, ars string) ([]hub.Route, error)
 	FindDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error)
 }
@@ -84,7 +84,7 @@ type Routes interface {
 // Service is the vendor-facing side of the pipeline.
 type Service struct {
 	store     *Store
-	routes    Routes
+	routing   Routing
 	validator Validator
 	mapper    Mapper
 	signer    Signer
@@ -98,7 +98,7 @@ type Service struct {
 // unsigned); SecretKey (32 bytes) seals callback secrets at rest.
 type Deps struct {
 	Store     *Store
-	Routes    Routes
+	Routing   Routing
 	Validator Validator
 	Mapper    Mapper
 	Signer    Signer
@@ -114,7 +114,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: d.Store, routes: d.Routes, validator: d.Validator, mapper: d.Mapper, signer: d.Signer, issuer: d.Issuer,
+	return &Service{store: d.Store, routing: d.Routing, validator: d.Validator, mapper: d.Mapper, signer: d.Signer, issuer: d.Issuer,
 		sealer: sl, cfg: cfg, now: d.Now}, nil
 }
 
@@ -133,7 +133,7 @@ func (s *Service) Routes(ctx context.Context, p *hub.Principal, leikaKey, ars st
 		return nil, &hub.Error{Code: hub.EFORBIDDEN, Kind: "region_not_allowed", Field: "ars",
 			Message: "Your client may not route submissions to this area."}
 	}
-	return s.routes.FindRoutes(ctx, p.TenantID, leikaKey, ars)
+	return s.routing.FindRoutes(ctx, p.TenantID, leikaKey, ars)
 }
 
 // CreateRequest is what a vendor sends to create a submission.
@@ -149,7 +149,7 @@ func (s *Service) Create(ctx context.Context, p *hub.Principal, req CreateReques
 	if err := s.checkCreate(req); err != nil {
 		return nil, false, err
 	}
-	dest, err := s.routes.FindDestination(ctx, p.TenantID, req.DestinationID)
+	dest, err := s.routing.FindDestination(ctx, p.TenantID, req.DestinationID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -249,7 +249,7 @@ func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req S
 	if err != nil {
 		return nil, err
 	}
-	dest, err := s.routes.FindDestination(ctx, p.TenantID, sub.DestinationID)
+	dest, err := s.routing.FindDestination(ctx, p.TenantID, sub.DestinationID)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func newEnv(t *testing.T, db *sqlstore.DB, mapping string, key json.RawMessage) 
 		t.Fatal(err)
 	}
 	var err error
-	e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Routes: e.routes, Validator: requireName{}, Mapper: failingMapper{},
+	e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Routing: e.routes, Validator: requireName{}, Mapper: failingMapper{},
 		Issuer: "http://hub.test", SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{InsecureCallbacks: true})
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +204,7 @@ func testCallbacks(t *testing.T, e *env) {
 func TestCallbackGuard(t *testing.T) {
 	db := hubtest.NewSQLite(t)
 	e := newEnv(t, db, "", nil)
-	strict, err := pipeline.NewService(pipeline.Deps{Store: e.store, Routes: e.routes, Validator: requireName{}, Mapper: failingMapper{},
+	strict, err := pipeline.NewService(pipeline.Deps{Store: e.store, Routing: e.routes, Validator: requireName{}, Mapper: failingMapper{},
 		SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{})
 	if err != nil {
 		t.Fatal(err)
