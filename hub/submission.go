@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Case event types (dot-separated, past tense; see DESIGN.md).
+// Case event types (dot-separated, past tense; see docs/ARCHITECTURE.md).
 const (
 	EventSubmissionCreated       = "submission.created"
 	EventSubmissionSubmitted     = "submission.submitted"

@@ -15,7 +15,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 )
 
-// Exchanges and queues of the hub (see DESIGN.md, "AMQP topology").
+// Exchanges and queues of the hub (see docs/ARCHITECTURE.md, "AMQP topology").
 const (
 	SubmissionsExchange = "amthub.submissions" // direct: routing key = destination id
 	RepliesExchange     = "amthub.replies"     // topic: routing key = "<destinationId>.<replyType>"

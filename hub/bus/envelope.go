@@ -10,7 +10,7 @@ import (
 
 // SubmissionEnvelope wraps a submission's message for its destination as
 // the outbox message the relay publishes: a CloudEvent in AMQP binary mode
-// (attributes as "cloudEvents:*" headers, see DESIGN.md) on the
+// (attributes as "cloudEvents:*" headers, see docs/ARCHITECTURE.md) on the
 // submissions exchange, routed by the destination id, with the hub's own
 // headers that name tenant, submission and destination.
 func SubmissionEnvelope(tenantID string, m *hub.SubmissionMessage, now time.Time) (hub.OutboxMessage, error) {

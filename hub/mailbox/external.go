@@ -11,7 +11,7 @@ import (
 )
 
 // EventFailed is recorded when an external postbox refused a message for
-// good (an addition to DESIGN.md's list).
+// good (an addition to the list in docs/ARCHITECTURE.md).
 const EventFailed = "mailbox.failed"
 
 // ExternalMessage is a message for an external postbox.

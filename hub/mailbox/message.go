@@ -18,7 +18,7 @@ import (
 	"github.com/amthub/amthub/hub"
 )
 
-// Case event types of the mailbox (see DESIGN.md).
+// Case event types of the mailbox (see docs/ARCHITECTURE.md).
 const (
 	EventDelivered = "mailbox.delivered"
 	EventRead      = "mailbox.read"

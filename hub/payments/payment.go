@@ -29,7 +29,7 @@ const (
 	StatusCanceled = "CANCELED"
 )
 
-// Case event types of payments (see DESIGN.md).
+// Case event types of payments (see docs/ARCHITECTURE.md).
 const (
 	EventCreated  = "payment.created"
 	EventPayed    = "payment.payed"

@@ -14,7 +14,7 @@ import (
 	"github.com/amthub/amthub/test/load/hubproc"
 )
 
-// Timeline event types the checker reads (DESIGN.md, shared vocabulary).
+// Timeline event types the checker reads (docs/ARCHITECTURE.md, "Contracts").
 const (
 	evSubmitted   = "submission.submitted"
 	evForwarded   = "submission.forwarded"
