@@ -27,7 +27,10 @@ func TestReplyConsumerMailbox(t *testing.T) {
 	db := hubtest.NewSQLite(t)
 	e := newEnv(t, db, "", nil)
 	sub := e.create(t)
-	if _, err := e.store.MarkSubmitted(ctx, e.p.TenantID, e.p.ClientID, sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
+	if _, err := e.store.Update(ctx, sub.ID, func(s *hub.Submission) error {
+		_, err := s.Submit(hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}, e.p.ClientID, db.Now())
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	b := bus.NewLocal(watermill.NopLogger{})

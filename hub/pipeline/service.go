@@ -279,7 +279,16 @@ func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req S
 			return nil, err
 		}
 	}
-	return s.store.MarkSubmitted(ctx, p.TenantID, p.ClientID, id, in)
+	// The rule decides in the domain; the store locks, persists the state,
+	// the event and the destination's message in one transaction.
+	now := s.now()
+	return s.store.Update(ctx, id, func(sub *hub.Submission) error {
+		if err := sub.CheckOwner(p.TenantID, p.ClientID); err != nil {
+			return err
+		}
+		_, err := sub.Submit(in, p.ClientID, now)
+		return err
+	})
 }
 
 // prepare validates and maps form data. A mapping failure is recorded on

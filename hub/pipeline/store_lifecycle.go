@@ -111,21 +111,6 @@ func (s *Store) persist(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submissio
 	return nil
 }
 
-// MarkSubmitted applies a vendor's submit (hub.Submission.Submit) to a
-// submission of clientID: its state, its event and its message for the
-// destination commit together. A retry of the same submit (same DataHash)
-// succeeds again.
-func (s *Store) MarkSubmitted(ctx context.Context, tenantID, clientID, id string, in hub.SubmitData) (*hub.Submission, error) {
-	now := s.db.Now()
-	return s.Update(ctx, id, func(sub *hub.Submission) error {
-		if err := sub.CheckOwner(tenantID, clientID); err != nil {
-			return err
-		}
-		_, err := sub.Submit(in, clientID, now)
-		return err
-	})
-}
-
 // enqueueDelivery writes the message for sub's destination, with its data
 // and its attachments' content, to the outbox.
 func (s *Store) enqueueDelivery(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submission) error {

@@ -53,6 +53,19 @@ func (f *fixture) create(t *testing.T, client, key string, announced ...string) 
 	return sub
 }
 
+// markSubmitted applies a vendor's submit through the update closure, as
+// the service does.
+func markSubmitted(ctx context.Context, f *fixture, clientID, id string, in hub.SubmitData) (*hub.Submission, error) {
+	now := f.db.Now()
+	return f.store.Update(ctx, id, func(sub *hub.Submission) error {
+		if err := sub.CheckOwner(f.tenant, clientID); err != nil {
+			return err
+		}
+		_, err := sub.Submit(in, clientID, now)
+		return err
+	})
+}
+
 func eventTypes(t *testing.T, f *fixture, client, caseID string) []string {
 	t.Helper()
 	evs, err := f.store.ListEvents(context.Background(), f.tenant, client, caseID, 0, 100)
@@ -130,7 +143,7 @@ func testLifecycle(t *testing.T, f *fixture) {
 	att := hub.NewID()
 	sub := f.create(t, "vendor-a", "k", att)
 	in := hub.SubmitData{Data: []byte(`{"a":1}`), ContentType: "application/json", DataHash: "d1"}
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); hub.ErrorKind(err) != "attachments_missing" {
+	if _, err := markSubmitted(ctx, f, "vendor-a", sub.ID, in); hub.ErrorKind(err) != "attachments_missing" {
 		t.Fatalf("submit without attachment: %v", err)
 	}
 	if err := f.store.PutAttachment(ctx, f.tenant, "vendor-a", sub.ID, &hub.Attachment{ID: hub.NewID(), MimeType: "application/pdf", Size: 1, SHA256: "x"}, []byte("x")); hub.ErrorKind(err) != "attachment_not_announced" {
@@ -142,13 +155,13 @@ func testLifecycle(t *testing.T, f *fixture) {
 	if err := f.store.PutAttachment(ctx, f.tenant, "vendor-a", sub.ID, &hub.Attachment{ID: att, Filename: "a.pdf", MimeType: "application/pdf", Size: 3, SHA256: "abc"}, []byte("pdf")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); err != nil {
+	if _, err := markSubmitted(ctx, f, "vendor-a", sub.ID, in); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, in); err != nil {
+	if _, err := markSubmitted(ctx, f, "vendor-a", sub.ID, in); err != nil {
 		t.Fatalf("the same submit again: %v", err)
 	}
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d2"}); hub.ErrorKind(err) != "submission_not_incomplete" {
+	if _, err := markSubmitted(ctx, f, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "d2"}); hub.ErrorKind(err) != "submission_not_incomplete" {
 		t.Fatalf("a different submit after submitting: %v", err)
 	}
 	// Exactly one message waits in the outbox, with the attachment inline.
@@ -223,7 +236,7 @@ func testExpiry(t *testing.T, f *fixture) {
 func testRedelivery(t *testing.T, f *fixture) {
 	ctx := context.Background()
 	sub := f.create(t, "vendor-a", "k")
-	if _, err := f.store.MarkSubmitted(ctx, f.tenant, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
+	if _, err := markSubmitted(ctx, f, "vendor-a", sub.ID, hub.SubmitData{Data: []byte(`{}`), ContentType: "application/json", DataHash: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	relay := func() int {
@@ -314,7 +327,7 @@ func testForwardBatch(t *testing.T, f *fixture) {
 			client = "vendor-cb"
 		}
 		sub := f.create(t, client, hub.NewID())
-		if _, err := f.store.MarkSubmitted(ctx, f.tenant, client, sub.ID, in); err != nil {
+		if _, err := markSubmitted(ctx, f, client, sub.ID, in); err != nil {
 			t.Fatal(err)
 		}
 		subs = append(subs, sub)
