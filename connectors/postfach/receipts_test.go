@@ -18,6 +18,7 @@ import (
 	"github.com/amthub/amthub/hub/casetest"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/mailbox"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -59,8 +60,8 @@ func newReceiptsEnv(t *testing.T, db *sqlstore.DB) *receiptsEnv {
 		t.Fatal(err)
 	}
 	// The vendor has a callback: every timeline event queues a delivery.
-	if _, err := db.ExecContext(ctx, `INSERT INTO callbacks (tenant_id, client_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		e.cases.TenantID, "vendor-a", "https://vendor.example/hook", []byte("sealed"), db.Now()); err != nil {
+	if err := e.cases.Store.PutCallback(ctx, &pipeline.Callback{TenantID: e.cases.TenantID, ClientID: "vendor-a",
+		URL: "https://vendor.example/hook", SealedSecret: []byte("sealed")}); err != nil {
 		t.Fatal(err)
 	}
 	e.vendor = &hub.Principal{TenantID: e.cases.TenantID, ClientID: "vendor-a", Subject: "citizen-1", Scopes: []string{hub.ScopeMailboxSend}}
