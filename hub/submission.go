@@ -39,10 +39,22 @@ type Contact struct {
 	URL   string `json:"url,omitempty"`
 }
 
-// Destination is a receiving Fachverfahren.
+// Destination kinds: how a destination receives submissions.
+const (
+	DestinationAMQP       = "amqp"       // an external Fachverfahren over AMQP
+	DestinationBuiltin    = "builtin"    // the hub's own case processing (reserved)
+	DestinationFITConnect = "fitconnect" // a FIT-Connect destination (reserved)
+)
+
+// Destination is the technical endpoint of an organisational unit for one
+// or more services: today a receiving Fachverfahren over AMQP.
 type Destination struct {
-	ID            string
-	TenantID      string
+	ID       string
+	TenantID string
+	// OrgUnitID is the organisational unit the destination belongs to; when
+	// empty on creation, the destination becomes a unit of its own.
+	OrgUnitID     string
+	Kind          string // DestinationAMQP when empty
 	Name          string
 	Contact       Contact
 	EncryptionKey json.RawMessage // public JWK for sealed submissions, optional
@@ -79,18 +91,28 @@ type Area struct {
 	Postcode string
 }
 
-// Responsibility says that destination serves leikaKey in every area whose
-// ARS starts with ARSPrefix.
+// Responsibility says that an organisational unit serves leikaKey in every
+// area whose ARS starts with ARSPrefix. DestinationID may name the unit by
+// one of its destinations instead.
 type Responsibility struct {
 	LeikaKey      string
 	ARSPrefix     string
+	OrgUnitID     string
 	DestinationID string
 }
 
-// Route is a destination found for a service and an area.
+// Unit names an organisational unit (an authority or a part of one).
+type Unit struct {
+	ID   string
+	Name string
+}
+
+// Route is a destination found for a service and an area, with the
+// organisational unit responsible there.
 type Route struct {
 	Destination *Destination
 	Service     *DestinationService
+	Unit        Unit
 }
 
 // Submission is one application sent by a vendor for a case.

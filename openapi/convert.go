@@ -20,12 +20,13 @@ func optional(s string) *string {
 func toRoute(rt hub.Route) Route {
 	d := rt.Destination
 	out := Route{
-		DestinationId:   id(d.ID),
-		Name:            d.Name,
-		Contact:         &Contact{Email: optional(d.Contact.Email), Phone: optional(d.Contact.Phone), Url: optional(d.Contact.URL)},
-		ServiceType:     ServiceType{Identifier: rt.Service.LeikaKey, Name: optional(rt.Service.Name)},
-		SchemaUri:       rt.Service.SchemaURI,
-		PaymentRequired: rt.Service.PaymentRequired,
+		DestinationId:      id(d.ID),
+		Name:               d.Name,
+		OrganisationalUnit: OrganisationalUnit{Id: rt.Unit.ID, Name: rt.Unit.Name},
+		Contact:            &Contact{Email: optional(d.Contact.Email), Phone: optional(d.Contact.Phone), Url: optional(d.Contact.URL)},
+		ServiceType:        ServiceType{Identifier: rt.Service.LeikaKey, Name: optional(rt.Service.Name)},
+		SchemaUri:          rt.Service.SchemaURI,
+		PaymentRequired:    rt.Service.PaymentRequired,
 	}
 	if len(d.EncryptionKey) > 0 {
 		var jwk map[string]any

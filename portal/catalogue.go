@@ -6,8 +6,9 @@
 package portal
 
 import (
-	"encoding/json"
 	"regexp"
+
+	"github.com/amthub/amthub/hub/catalogue"
 )
 
 // Service is one service of the catalogue (a Leistung), keyed by its LeiKa
@@ -29,28 +30,15 @@ type Service struct {
 	OnlineURL string `json:"onlinedienst,omitempty"`
 }
 
-// Authority is an organisational unit (Organisationseinheit, Behörde).
-type Authority struct {
-	ID           string  `json:"id"`
-	Name         string  `json:"name"`
-	Address      Address `json:"anschrift"`
-	OpeningHours string  `json:"oeffnungszeiten"`
-	Contact      Contact `json:"kommunikation"`
-}
+// Authority is an organisational unit (Organisationseinheit, Behörde) of
+// the catalogue (hub/catalogue); the portal shows and imports it.
+type Authority = catalogue.OrgUnit
 
 // Address is a postal address.
-type Address struct {
-	Street   string `json:"strasse"`
-	Postcode string `json:"plz"`
-	City     string `json:"ort"`
-}
+type Address = catalogue.Address
 
 // Contact is how to reach an authority.
-type Contact struct {
-	Phone   string `json:"telefon,omitempty"`
-	Email   string `json:"email,omitempty"`
-	Website string `json:"web,omitempty"`
-}
+type Contact = catalogue.Contact
 
 // Responsibility (Zuständigkeit) says that an authority serves a service in
 // every area whose ARS starts with ARSPrefix; the longest prefix wins.
@@ -138,12 +126,7 @@ var (
 
 // Place is an area citizens pick in the finder: a municipality, district
 // or the state, keyed by ARS.
-type Place struct {
-	ARS      string `json:"ars"`
-	Name     string `json:"name"`
-	Level    string `json:"level"`
-	Postcode string `json:"postcode,omitempty"`
-}
+type Place = catalogue.Place
 
 // Finding is the answer of the responsibility finder.
 type Finding struct {
@@ -152,12 +135,4 @@ type Finding struct {
 	ARSPrefix string            `json:"arsPrefix"`
 	OnlineURL string            `json:"onlineUrl,omitempty"`
 	Notes     map[string]string `json:"regionalNotes,omitempty"`
-}
-
-func notesJSON(n map[string]string) string {
-	if len(n) == 0 {
-		return "{}"
-	}
-	b, _ := json.Marshal(n) // a map of strings always marshals
-	return string(b)
 }

@@ -95,7 +95,7 @@ func testFinder(t *testing.T, store *portal.CatalogueStore, tenant string) {
 		{"MunicipalityByPostcode", "99115005000000", "09456", "gv-145210020020", ""},
 		{"DistrictService", "99108001000000", "Annaberg", "lra-14521", ""},
 		{"CityDoesDistrictWork", "99108001000000", "Dresden", "gv-146120000000", ""},
-		{"RegionalNote", "99022003001000", "Dresden", "gv-146120000000", "kosten"},
+		{"RegionalNote", "99022003001000", "Dresden", "steueramt-dresden", "kosten"},
 		{"StateWithRegionalOverride", "99099018000000", "Leipzig", "stw-leipzig", ""},
 		{"State", "99099018000000", "Bautzen", "stw", ""},
 	} {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/pipeline"
@@ -216,7 +217,7 @@ func (e *env) createCase(t testing.TB, email string) *hub.Submission {
 	store := pipeline.NewStore(e.db)
 	dest := &hub.Destination{TenantID: e.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: "99050012104000", Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
-	if err := sqlstore.NewSubmissionStore(e.db).CreateDestination(ctx, dest); err != nil {
+	if err := catalogue.NewStore(e.db).CreateDestination(ctx, dest); err != nil {
 		t.Fatal(err)
 	}
 	sub := &hub.Submission{TenantID: e.tenant, ClientID: "vendor-a", CitizenID: c.ID, DestinationID: dest.ID,

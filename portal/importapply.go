@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -95,9 +96,10 @@ func (c *CatalogueStore) importParsed(ctx context.Context, tenantID string, p *p
 		}
 		if c.db.Dialect == sqlstore.Postgres && rep.Changed() {
 			// Fresh statistics, so the planner uses the search indexes.
-			if _, err := tx.ExecContext(ctx, `ANALYZE portal_services, portal_responsibilities`); err != nil {
+			if _, err := tx.ExecContext(ctx, `ANALYZE portal_services`); err != nil {
 				return fmt.Errorf("analyze catalogue: %w", err)
 			}
+			return catalogue.Analyze(ctx, tx)
 		}
 		return nil
 	})
@@ -132,13 +134,15 @@ func keySet(m map[string]string) map[string]bool {
 
 func loadHashes(ctx context.Context, tx *sqlstore.Tx, tenantID string) (*hashes, error) {
 	h := &hashes{}
+	var err error
+	if h.authorities, h.responsibilities, err = catalogue.ImportState(ctx, tx, tenantID); err != nil {
+		return nil, err
+	}
 	for _, q := range []struct {
 		into *map[string]string
 		sql  string
 	}{
 		{&h.services, `SELECT leika_key, content_hash FROM portal_services WHERE tenant_id = $1`},
-		{&h.authorities, `SELECT id, content_hash FROM portal_authorities WHERE tenant_id = $1`},
-		{&h.responsibilities, `SELECT leika_key || '/' || ars_prefix, content_hash FROM portal_responsibilities WHERE tenant_id = $1`},
 		{&h.synonyms, `SELECT term, alternatives FROM portal_synonyms WHERE tenant_id = $1`},
 	} {
 		m := map[string]string{}

@@ -51,6 +51,12 @@ func (p *parsedCatalogue) validate(knownServices, knownAuthorities map[string]bo
 		}
 		authorities[a.ID] = true
 	}
+	for i := range p.Authorities {
+		a := &p.Authorities[i]
+		if a.ParentID != "" && (a.ParentID == a.ID || !authorities[a.ParentID] && !knownAuthorities[a.ParentID]) {
+			v.add("organisationseinheiten", i, "uebergeordnet", "unknown parent unit "+a.ParentID)
+		}
+	}
 	for g, keys := range p.ServiceGroups {
 		for _, k := range keys {
 			if !services[k] && !knownServices[k] {

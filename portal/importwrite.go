@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -65,23 +66,23 @@ func (w *writer) services(ctx context.Context, p *parsedCatalogue, old *hashes, 
 }
 
 func (w *writer) authorities(ctx context.Context, p *parsedCatalogue, old *hashes, c *Counts) error {
-	var rows [][]any
+	var units []catalogue.Hashed[catalogue.OrgUnit]
 	for i := range p.Authorities {
-		a := &p.Authorities[i]
+		a := p.Authorities[i]
 		h := hashOf(a)
 		prev, exists := old.authorities[a.ID]
-		if !c.count(prev, exists, h) {
-			continue
+		if c.count(prev, exists, h) {
+			units = append(units, catalogue.Hashed[catalogue.OrgUnit]{Record: a, Hash: h})
 		}
-		rows = append(rows, []any{w.tenant, a.ID, a.Name, a.Address.Street, a.Address.Postcode, a.Address.City,
-			a.OpeningHours, a.Contact.Phone, a.Contact.Email, a.Contact.Website, h, w.now})
 	}
-	return w.upsert(ctx, "portal_authorities", []string{"tenant_id", "id", "name", "street", "postcode", "city",
-		"opening_hours", "phone", "email", "website", "content_hash", "updated_at"}, "tenant_id, id", rows)
+	if err := catalogue.WriteUnits(ctx, w.tx, w.tenant, w.now, units); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	return nil
 }
 
 func (w *writer) responsibilities(ctx context.Context, p *parsedCatalogue, old *hashes, c *Counts) error {
-	var rows [][]any
+	var rs []catalogue.Hashed[catalogue.Responsibility]
 	for i := range p.Responsibilities {
 		r := p.Responsibilities[i]
 		for _, key := range p.expand(&r) {
@@ -91,11 +92,14 @@ func (w *writer) responsibilities(ctx context.Context, p *parsedCatalogue, old *
 			if !c.count(prev, exists, h) {
 				continue
 			}
-			rows = append(rows, []any{w.tenant, key, r.ARSPrefix, r.AuthorityID, r.OnlineURL, notesJSON(r.Notes), h, w.now})
+			rs = append(rs, catalogue.Hashed[catalogue.Responsibility]{Hash: h, Record: catalogue.Responsibility{
+				LeikaKey: key, ARSPrefix: r.ARSPrefix, OrgUnitID: r.AuthorityID, OnlineURL: r.OnlineURL, Notes: r.Notes}})
 		}
 	}
-	return w.upsert(ctx, "portal_responsibilities", []string{"tenant_id", "leika_key", "ars_prefix", "authority_id",
-		"online_url", "notes", "content_hash", "updated_at"}, "tenant_id, leika_key, ars_prefix", rows)
+	if err := catalogue.WriteResponsibilities(ctx, w.tx, w.tenant, w.now, rs); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	return nil
 }
 
 func (w *writer) synonyms(ctx context.Context, p *parsedCatalogue, old *hashes, c *Counts) error {
@@ -117,44 +121,13 @@ func (w *writer) synonyms(ctx context.Context, p *parsedCatalogue, old *hashes, 
 
 // upsert inserts rows, replacing those whose conflict key exists.
 func (w *writer) upsert(ctx context.Context, table string, cols []string, conflict string, rows [][]any) error {
-	keys := map[string]bool{}
-	for _, k := range strings.Split(conflict, ",") {
-		keys[strings.TrimSpace(k)] = true
-	}
-	var set []string
-	for _, c := range cols {
-		if !keys[c] {
-			set = append(set, c+" = excluded."+c)
-		}
-	}
-	return w.insert(ctx, table, cols, " ON CONFLICT ("+conflict+") DO UPDATE SET "+strings.Join(set, ", "), rows)
+	return w.insert(ctx, table, cols, sqlstore.UpsertClause(conflict, cols), rows)
 }
 
-// insert writes rows with multi-row INSERTs of a bounded number of
-// parameters (both databases limit them; SQLite looks "$n" names up
-// linearly, so its statements stay smaller).
+// insert writes rows in batches (sqlstore.Tx.InsertRows).
 func (w *writer) insert(ctx context.Context, table string, cols []string, suffix string, rows [][]any) error {
-	params := 4000
-	if w.dialect == sqlstore.SQLite {
-		params = 300
-	}
-	per := max(1, params/len(cols))
-	for start := 0; start < len(rows); start += per {
-		batch := rows[start:min(start+per, len(rows))]
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, len(batch)*len(cols))
-		for i, r := range batch {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(" + sqlstore.Placeholders(len(args)+1, len(r)) + ")")
-			args = append(args, r...)
-		}
-		sb.WriteString(suffix)
-		if _, err := w.tx.ExecContext(ctx, sb.String(), args...); err != nil {
-			return fmt.Errorf("import into %s: %w", table, err)
-		}
+	if err := w.tx.InsertRows(ctx, table, cols, suffix, rows); err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -90,9 +91,8 @@ func placeFilter(ars string, next int) (string, []any) {
 	if ars == "" {
 		return "", nil
 	}
-	p := arsPrefixes(ars)
-	return ` AND EXISTS (SELECT 1 FROM portal_responsibilities r WHERE r.tenant_id = s.tenant_id
-		AND r.leika_key = s.leika_key AND r.ars_prefix IN (` + sqlstore.Placeholders(next, len(p)) + `))`, p
+	clause, args := catalogue.ServedClause(ars, next)
+	return " AND " + clause, args
 }
 
 func (c *CatalogueStore) fullText(ctx context.Context, tenantID string, groups [][]string, all bool, opts SearchOptions) ([]Hit, error) {
@@ -277,26 +277,7 @@ func (c *CatalogueStore) correct(ctx context.Context, tenantID string, words []s
 // searchAuthorities finds up to 5 authorities whose name or town contains
 // every word.
 func (c *CatalogueStore) searchAuthorities(ctx context.Context, tenantID string, words []string) ([]Authority, error) {
-	q := `SELECT ` + authorityColumns + ` FROM portal_authorities WHERE tenant_id = $1`
-	args := []any{tenantID}
-	for _, w := range words {
-		args = append(args, "%"+escapeLike(w)+"%")
-		q += fmt.Sprintf(` AND lower(name || ' ' || city) LIKE $%d`, len(args))
-	}
-	rows, err := c.db.QueryContext(ctx, q+` ORDER BY length(name), name LIMIT 5`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search authorities: %w", err)
-	}
-	defer rows.Close()
-	out := []Authority{}
-	for rows.Next() {
-		var a Authority
-		if err := scanAuthority(rows, &a); err != nil {
-			return nil, fmt.Errorf("search authorities: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return c.units.SearchUnits(ctx, tenantID, words)
 }
 
 // SearchLike is the naive search the benchmark compares against: a LIKE

@@ -9,7 +9,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/catalogue"
 )
 
 //go:generate go run ./internal/seedgen -areas seed/areas-sachsen.csv -out seed/sachsen.json
@@ -74,13 +75,10 @@ func (c *CatalogueStore) seedAreas(ctx context.Context, tenantID string) error {
 		return err
 	}
 	byAGS := map[string]string{}
-	var rows, pcs [][]any
+	rows := make([]hub.Area, 0, len(areas))
+	var pcs []catalogue.Postcode
 	for _, a := range areas {
-		var pc any
-		if a[3] != "" {
-			pc = a[3]
-		}
-		rows = append(rows, []any{tenantID, a[0], strings.TrimSpace(a[1]), a[2], pc})
+		rows = append(rows, hub.Area{ARS: a[0], Name: strings.TrimSpace(a[1]), Level: a[2], Postcode: a[3]})
 		if a[2] == "gemeinde" {
 			byAGS[a[0][:5]+a[0][9:]] = a[0]
 		}
@@ -89,16 +87,8 @@ func (c *CatalogueStore) seedAreas(ctx context.Context, tenantID string) error {
 	for _, p := range plz {
 		if ars := byAGS[p[1]]; ars != "" && !seen[p[0]+ars] {
 			seen[p[0]+ars] = true
-			pcs = append(pcs, []any{tenantID, p[0], ars})
+			pcs = append(pcs, catalogue.Postcode{Postcode: p[0], ARS: ars})
 		}
 	}
-	return c.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		w := &writer{tx: tx, tenant: tenantID, now: c.db.Now(), dialect: c.db.Dialect}
-		if err := w.insert(ctx, "areas", []string{"tenant_id", "ars", "name", "level", "postcode"},
-			" ON CONFLICT (tenant_id, ars) DO NOTHING", rows); err != nil {
-			return err
-		}
-		return w.insert(ctx, "portal_postcodes", []string{"tenant_id", "postcode", "ars"},
-			" ON CONFLICT (tenant_id, postcode, ars) DO NOTHING", pcs)
-	})
+	return c.units.AddAreas(ctx, tenantID, rows, pcs)
 }

@@ -2,20 +2,24 @@ package portal
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
-// CatalogueStore keeps the catalogue of services, authorities and
-// responsibilities of every tenant, and answers searches and the finder.
+// CatalogueStore keeps the services of every tenant with their search
+// index, and answers searches and the finder; areas, authorities and
+// responsibilities it reads from and imports into the hub's catalogue
+// (hub/catalogue), which routing reads too.
 type CatalogueStore struct {
-	db *sqlstore.DB
+	db    *sqlstore.DB
+	units *catalogue.Store // areas, authorities and responsibilities
 
 	mu       sync.Mutex
 	synCache map[string]synonymEntry // per tenant, for synonymTTL
@@ -32,7 +36,7 @@ const synonymTTL = time.Minute
 
 // NewCatalogueStore returns a CatalogueStore on db.
 func NewCatalogueStore(db *sqlstore.DB) *CatalogueStore {
-	return &CatalogueStore{db: db, synCache: map[string]synonymEntry{}}
+	return &CatalogueStore{db: db, units: catalogue.NewStore(db), synCache: map[string]synonymEntry{}}
 }
 
 const serviceColumns = `leika_key, name, summary, description, requirements, procedure, deadlines, documents,
@@ -88,79 +92,33 @@ func (c *CatalogueStore) ServiceNames(ctx context.Context, tenantID string, keys
 	return out, nil
 }
 
-const authorityColumns = `id, name, street, postcode, city, opening_hours, phone, email, website`
-
-func scanAuthority(row interface{ Scan(...any) error }, a *Authority) error {
-	return row.Scan(&a.ID, &a.Name, &a.Address.Street, &a.Address.Postcode, &a.Address.City, &a.OpeningHours,
-		&a.Contact.Phone, &a.Contact.Email, &a.Contact.Website)
-}
-
 // Authority returns one authority and the names of (up to 200 of) the
 // services it is responsible for somewhere.
 func (c *CatalogueStore) Authority(ctx context.Context, tenantID, id string) (*Authority, []Service, error) {
-	a := &Authority{}
-	err := scanAuthority(c.db.QueryRowContext(ctx, `SELECT `+authorityColumns+`
-		FROM portal_authorities WHERE tenant_id = $1 AND id = $2`, tenantID, id), a)
-	if sqlstore.ErrNoRows(err) {
-		return nil, nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "authority_not_found", Message: "Diese Behörde gibt es nicht."}
-	}
+	a, err := c.units.OrgUnit(ctx, tenantID, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("find authority %s: %w", id, err)
+		return nil, nil, err
 	}
-	rows, err := c.db.QueryContext(ctx, `SELECT DISTINCT s.leika_key, s.name FROM portal_responsibilities r
-		JOIN portal_services s ON s.tenant_id = r.tenant_id AND s.leika_key = r.leika_key
-		WHERE r.tenant_id = $1 AND r.authority_id = $2 ORDER BY s.name LIMIT 200`, tenantID, id)
+	keys, err := c.units.UnitServices(ctx, tenantID, id, 200)
+	if err != nil {
+		return nil, nil, err
+	}
+	hits, err := c.ServiceNames(ctx, tenantID, keys)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list services of authority %s: %w", id, err)
 	}
-	defer rows.Close()
-	var out []Service
-	for rows.Next() {
-		var s Service
-		if err := rows.Scan(&s.LeikaKey, &s.Name); err != nil {
-			return nil, nil, fmt.Errorf("list services of authority %s: %w", id, err)
-		}
-		out = append(out, s)
+	out := make([]Service, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, Service{LeikaKey: h.LeikaKey, Name: h.Name})
 	}
-	return a, out, rows.Err()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return a, out, nil
 }
 
 // Places returns up to 20 areas matching q: a five-digit postcode, an ARS,
 // or the start of a name (the municipalities first).
 func (c *CatalogueStore) Places(ctx context.Context, tenantID, q string) ([]Place, error) {
-	q = strings.TrimSpace(q)
-	var query string
-	var arg any
-	switch {
-	case postcodeRe.MatchString(q):
-		query = `SELECT a.ars, a.name, a.level, $2 FROM areas a WHERE a.tenant_id = $1 AND (a.postcode = $2
-			OR a.ars IN (SELECT ars FROM portal_postcodes WHERE tenant_id = $1 AND postcode = $2))
-			ORDER BY a.name LIMIT 20`
-		arg = q
-	case len(q) == 12 && arsPrefixRe.MatchString(q):
-		query = `SELECT ars, name, level, COALESCE(postcode, '') FROM areas WHERE tenant_id = $1 AND ars = $2`
-		arg = q
-	case len([]rune(q)) >= 2:
-		query = `SELECT ars, name, level, COALESCE(postcode, '') FROM areas WHERE tenant_id = $1 AND lower(name) LIKE $2
-			ORDER BY CASE level WHEN 'gemeinde' THEN 0 WHEN 'kreis' THEN 1 ELSE 2 END, length(name), name LIMIT 20`
-		arg = escapeLike(strings.ToLower(q)) + "%"
-	default:
-		return nil, nil
-	}
-	rows, err := c.db.QueryContext(ctx, query, tenantID, arg)
-	if err != nil {
-		return nil, fmt.Errorf("find places: %w", err)
-	}
-	defer rows.Close()
-	var out []Place
-	for rows.Next() {
-		var p Place
-		if err := rows.Scan(&p.ARS, &p.Name, &p.Level, &p.Postcode); err != nil {
-			return nil, fmt.Errorf("find places: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return c.units.Places(ctx, tenantID, q)
 }
 
 // escapeLike makes s match literally in a LIKE pattern (no ESCAPE clause
@@ -169,53 +127,27 @@ func escapeLike(s string) string {
 	return strings.NewReplacer("%", "_", "\\", "_").Replace(s)
 }
 
-// arsPrefixes returns every prefix of an ARS that a responsibility can
-// name, longest first.
-func arsPrefixes(ars string) []any {
-	out := make([]any, 0, 11)
-	for n := len(ars); n >= 2; n-- {
-		out = append(out, ars[:n])
-	}
-	return out
-}
-
-// Responsible finds who serves leikaKey in the area ars: the authority of
-// the responsibility with the longest matching ARS prefix.
+// Responsible finds who serves leikaKey in the area: the catalogue's
+// responsibility with the longest matching ARS prefix, the same row that
+// routes submissions (hub/catalogue.Store.Responsible).
 func (c *CatalogueStore) Responsible(ctx context.Context, tenantID, leikaKey string, place Place) (*Finding, error) {
-	prefixes := arsPrefixes(place.ARS)
-	args := append([]any{tenantID, leikaKey}, prefixes...)
-	f := &Finding{Place: place}
-	var notes string
-	err := scanAuthorityFinding(c.db.QueryRowContext(ctx, `SELECT r.ars_prefix, r.online_url, r.notes, s.online_url,
-		a.id, a.name, a.street, a.postcode, a.city, a.opening_hours, a.phone, a.email, a.website
-		FROM portal_responsibilities r
-		JOIN portal_authorities a ON a.tenant_id = r.tenant_id AND a.id = r.authority_id
-		JOIN portal_services s ON s.tenant_id = r.tenant_id AND s.leika_key = r.leika_key
-		WHERE r.tenant_id = $1 AND r.leika_key = $2 AND r.ars_prefix IN (`+sqlstore.Placeholders(3, len(prefixes))+`)
-		ORDER BY length(r.ars_prefix) DESC LIMIT 1`, args...), f, &notes)
-	if sqlstore.ErrNoRows(err) {
+	m, err := c.units.Responsible(ctx, tenantID, leikaKey, place.ARS)
+	if hub.IsCode(err, hub.ENOTFOUND) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "no_responsibility",
 			Message: "Für diesen Ort ist im Katalog noch keine zuständige Stelle hinterlegt."}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find responsibility: %w", err)
+		return nil, err
 	}
-	if err := json.Unmarshal([]byte(notes), &f.Notes); err != nil {
-		return nil, fmt.Errorf("read regional notes: %w", err)
+	f := &Finding{Place: place, Authority: m.Unit, ARSPrefix: m.ARSPrefix, OnlineURL: m.OnlineURL, Notes: m.Notes}
+	if f.OnlineURL == "" {
+		err := c.db.QueryRowContext(ctx, `SELECT online_url FROM portal_services WHERE tenant_id = $1 AND leika_key = $2`,
+			tenantID, leikaKey).Scan(&f.OnlineURL)
+		if err != nil && !sqlstore.ErrNoRows(err) {
+			return nil, fmt.Errorf("find online service %s: %w", leikaKey, err)
+		}
 	}
 	return f, nil
-}
-
-func scanAuthorityFinding(row interface{ Scan(...any) error }, f *Finding, notes *string) error {
-	var own, service string
-	a := &f.Authority
-	err := row.Scan(&f.ARSPrefix, &own, notes, &service, &a.ID, &a.Name, &a.Address.Street, &a.Address.Postcode,
-		&a.Address.City, &a.OpeningHours, &a.Contact.Phone, &a.Contact.Email, &a.Contact.Website)
-	f.OnlineURL = own
-	if own == "" {
-		f.OnlineURL = service
-	}
-	return err
 }
 
 // synonyms returns the synonym table of a tenant: word → alternatives.

@@ -19,6 +19,7 @@ import (
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/outbox"
@@ -48,9 +49,11 @@ type App struct {
 	Cache    cacheStore
 	Router   chi.Router
 	// PublicURL is how callers reach this hub; the OAuth issuer.
-	PublicURL   string
-	OAuth       *oauth.Provider
-	Submissions *sqlstore.SubmissionStore // destinations and routing
+	PublicURL string
+	OAuth     *oauth.Provider
+	// Catalogue holds areas, organisational units, responsibilities and
+	// destinations: routing and the portal's finder read it.
+	Catalogue *catalogue.Store
 	// Cases is the pipeline's store: cases, submissions, their timelines.
 	Cases    *pipeline.Store
 	Pipeline *pipeline.Service

@@ -133,7 +133,7 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	if err := seedDemoCitizen(ctx, app, t.ID, creds.Citizen.Email); err != nil {
 		return nil, err
 	}
-	dests, err := seedPipeline(ctx, app.Submissions, t.ID)
+	dests, err := seedPipeline(ctx, app.Catalogue, t.ID)
 	if err != nil {
 		return nil, err
 	}

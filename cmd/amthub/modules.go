@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/pipeline"
-	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/mappings"
 	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/openapi"
@@ -35,12 +35,12 @@ func (a *App) mountModules(ctx context.Context) error {
 		}
 	})
 
-	a.Submissions = sqlstore.NewSubmissionStore(a.DB)
+	a.Catalogue = catalogue.NewStore(a.DB)
 	a.Cases = pipeline.NewStore(a.DB)
 	mappingStore := mappings.NewSQLStore(a.DB)
 	engine := mappings.NewEngine(mappingStore, mappings.Limits{})
 	mappings.AdminRoutes(a.Router, mappingStore, engine, a.OAuth.Verifier.Require)
-	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routing: a.Submissions, Validator: mappings.NewValidator(),
+	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routing: a.Catalogue, Validator: mappings.NewValidator(),
 		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now},
 		pipeline.Config{InsecureCallbacks: a.Config.Dev || a.Config.InsecureCallbacks, ExpireAfter: a.Config.SubmissionTTL})
 	if err != nil {
@@ -72,7 +72,7 @@ func (a *App) mountModules(ctx context.Context) error {
 
 // declareDestinations makes sure every destination's queue exists.
 func (a *App) declareDestinations(ctx context.Context) error {
-	ids, err := a.Submissions.AllDestinationIDs(ctx)
+	ids, err := a.Catalogue.AllDestinationIDs(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/mappings"
 )
 
@@ -30,23 +30,27 @@ type DemoDestination struct {
 	ExampleData   json.RawMessage `json:"exampleData"`
 }
 
-// demoService describes one demo destination and where it is responsible.
+// demoService describes one demo destination and the organisational unit
+// of the seed catalogue (portal/seed) it belongs to; the catalogue says
+// where that unit is responsible.
 type demoService struct {
-	destination, leika, service, mapping string
-	areas                                []string // ARS prefixes; the first is the example
-	contact                              hub.Contact
+	destination, unit, leika, service, mapping string
+	ars                                        string // an area the unit serves, the example
+	contact                                    hub.Contact
 }
 
 var demoServices = []demoService{
-	{destination: "Gewerbeamt Chemnitz", leika: "99050012104000", service: "Gewerbeanmeldung", mapping: "gewerbeanmeldung",
-		areas: []string{"145110000000", "14521"}, contact: hub.Contact{Email: "gewerbeamt@chemnitz.example", Phone: "+49 371 000000"}},
-	{destination: "Steuer- und Kassenamt Dresden", leika: "99022003001000", service: "Hundesteuer Anmeldung", mapping: "hundesteuer",
-		areas: []string{"146120000000", "147130000000"}, contact: hub.Contact{Email: "hundesteuer@dresden.example"}},
+	{destination: "Gewerbeamt Chemnitz", unit: "gewerbeamt-chemnitz", leika: "99050012104000", service: "Gewerbeanmeldung",
+		mapping: "gewerbeanmeldung", ars: "145110000000", contact: hub.Contact{Email: "gewerbeamt@chemnitz.example", Phone: "+49 371 000000"}},
+	{destination: "Steuer- und Kassenamt Dresden", unit: "steueramt-dresden", leika: "99022003001000", service: "Hundesteuer Anmeldung",
+		mapping: "hundesteuer", ars: "146120000000", contact: hub.Contact{Email: "hundesteuer@dresden.example"}},
 }
 
 // seedPipeline loads Saxony's areas and, on first start, the demo
-// destinations with their schemas, mappings and responsibilities.
-func seedPipeline(ctx context.Context, store *sqlstore.SubmissionStore, tenantID string) ([]DemoDestination, error) {
+// destinations with their schemas and mappings, each in its unit of the
+// seed catalogue (imported before). A destination of an older start is
+// moved into its unit.
+func seedPipeline(ctx context.Context, store *catalogue.Store, tenantID string) ([]DemoDestination, error) {
 	areas, err := demoAreas()
 	if err != nil {
 		return nil, err
@@ -73,22 +77,22 @@ func seedPipeline(ctx context.Context, store *sqlstore.SubmissionStore, tenantID
 			return nil, fmt.Errorf("demo mapping %s: %w", ds.mapping, err)
 		}
 		d := byName[ds.destination]
-		if d == nil {
-			d = &hub.Destination{TenantID: tenantID, Name: ds.destination, Contact: ds.contact,
+		switch {
+		case d == nil:
+			d = &hub.Destination{TenantID: tenantID, OrgUnitID: ds.unit, Name: ds.destination, Contact: ds.contact,
 				Services: []hub.DestinationService{{LeikaKey: ds.leika, Name: ds.service,
 					SchemaURI: "urn:amthub:schema:" + ds.mapping + ":v1", Schema: def.InputSchema,
 					MappingName: ds.mapping, MappingVersion: "1"}}}
 			if err := store.CreateDestination(ctx, d); err != nil {
 				return nil, fmt.Errorf("seed destination %s: %w", ds.destination, err)
 			}
-			for _, prefix := range ds.areas {
-				if err := store.AddResponsibility(ctx, tenantID, hub.Responsibility{LeikaKey: ds.leika, ARSPrefix: prefix, DestinationID: d.ID}); err != nil {
-					return nil, err
-				}
+		case d.OrgUnitID != ds.unit:
+			if err := store.AssignDestination(ctx, tenantID, d.ID, ds.unit); err != nil {
+				return nil, fmt.Errorf("move destination %s into %s: %w", ds.destination, ds.unit, err)
 			}
 		}
 		out = append(out, DemoDestination{Name: d.Name, DestinationID: d.ID, LeikaKey: ds.leika, ServiceName: ds.service,
-			ARS: ds.areas[0], AreaName: names[ds.areas[0]], Mapping: ds.mapping + "@v1", ExampleData: def.Example})
+			ARS: ds.ars, AreaName: names[ds.ars], Mapping: ds.mapping + "@v1", ExampleData: def.Example})
 	}
 	return out, nil
 }

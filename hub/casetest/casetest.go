@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
@@ -23,7 +24,7 @@ type Fixture struct {
 	// Store is the pipeline's store, which holds the cases.
 	Store *pipeline.Store
 	// Catalogue holds the destination.
-	Catalogue   *sqlstore.SubmissionStore
+	Catalogue   *catalogue.Store
 	TenantID    string
 	Destination *hub.Destination
 }
@@ -31,7 +32,7 @@ type Fixture struct {
 // New creates a destination in tenantID.
 func New(t testing.TB, db *sqlstore.DB, tenantID string) *Fixture {
 	t.Helper()
-	f := &Fixture{DB: db, Store: pipeline.NewStore(db), Catalogue: sqlstore.NewSubmissionStore(db), TenantID: tenantID}
+	f := &Fixture{DB: db, Store: pipeline.NewStore(db), Catalogue: catalogue.NewStore(db), TenantID: tenantID}
 	f.Destination = &hub.Destination{TenantID: tenantID, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: LeikaKey, Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
 	if err := f.Catalogue.CreateDestination(context.Background(), f.Destination); err != nil {

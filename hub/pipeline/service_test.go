@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -41,7 +42,7 @@ func (failingMapper) Map(context.Context, pipeline.MapRequest) ([]byte, string, 
 type env struct {
 	svc    *pipeline.Service
 	store  *pipeline.Store
-	routes *sqlstore.SubmissionStore // the catalogue
+	routes *catalogue.Store // the catalogue
 	db     *sqlstore.DB
 	p      *hub.Principal
 	dest   *hub.Destination
@@ -49,7 +50,7 @@ type env struct {
 
 func newEnv(t *testing.T, db *sqlstore.DB, mapping string, key json.RawMessage) *env {
 	t.Helper()
-	e := &env{db: db, store: pipeline.NewStore(db), routes: sqlstore.NewSubmissionStore(db)}
+	e := &env{db: db, store: pipeline.NewStore(db), routes: catalogue.NewStore(db)}
 	tenant := hubtest.MustTenant(t, db)
 	e.p = &hub.Principal{TenantID: tenant, ClientID: "vendor", Subject: "vendor", Scopes: []string{hub.ScopeSubmissionsWrite}}
 	e.dest = &hub.Destination{TenantID: tenant, Name: "Amt", EncryptionKey: key, Services: []hub.DestinationService{

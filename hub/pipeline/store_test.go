@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -14,7 +15,7 @@ import (
 
 type fixture struct {
 	db     *sqlstore.DB
-	routes *sqlstore.SubmissionStore // the catalogue
+	routes *catalogue.Store // the catalogue
 	store  *pipeline.Store
 	tenant string
 	dest   *hub.Destination
@@ -23,7 +24,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{db: db, routes: sqlstore.NewSubmissionStore(db), store: pipeline.NewStore(db), tenant: hubtest.MustTenant(t, db)}
+	f := &fixture{db: db, routes: catalogue.NewStore(db), store: pipeline.NewStore(db), tenant: hubtest.MustTenant(t, db)}
 	f.dest = &hub.Destination{TenantID: f.tenant, Name: "Gewerbeamt Chemnitz", Contact: hub.Contact{Email: "gewerbe@example.org"},
 		Services: []hub.DestinationService{{LeikaKey: leika, Name: "Gewerbeanmeldung", SchemaURI: "urn:test", Schema: json.RawMessage(`{}`)}}}
 	if err := f.routes.CreateDestination(ctx, f.dest); err != nil {

@@ -382,6 +382,14 @@ type MailboxMessageDirection string
 // MailboxMessageStatus defines model for MailboxMessage.Status.
 type MailboxMessageStatus string
 
+// OrganisationalUnit The organisational unit (authority, or a part of one) of the catalogue
+// that is responsible for the service in the area; the portal's
+// responsibility finder names the same unit.
+type OrganisationalUnit struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
 // Payment defines model for Payment.
 type Payment struct {
 	Amount      int64              `json:"amount"`
@@ -488,9 +496,14 @@ type Route struct {
 	DestinationId openapi_types.UUID `json:"destinationId"`
 
 	// EncryptionKey The destination's public JWK, for sealed submissions.
-	EncryptionKey   *map[string]interface{} `json:"encryptionKey,omitempty"`
-	Name            string                  `json:"name"`
-	PaymentRequired bool                    `json:"paymentRequired"`
+	EncryptionKey *map[string]interface{} `json:"encryptionKey,omitempty"`
+	Name          string                  `json:"name"`
+
+	// OrganisationalUnit The organisational unit (authority, or a part of one) of the catalogue
+	// that is responsible for the service in the area; the portal's
+	// responsibility finder names the same unit.
+	OrganisationalUnit OrganisationalUnit `json:"organisationalUnit"`
+	PaymentRequired    bool               `json:"paymentRequired"`
 
 	// SchemaUri JSON Schema of the form data.
 	SchemaUri   string      `json:"schemaUri"`

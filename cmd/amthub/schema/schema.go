@@ -7,6 +7,7 @@ package schema
 import (
 	"github.com/amthub/amthub/hub/sqlstore"
 
+	catalogue "github.com/amthub/amthub/hub/catalogue/migrations"
 	citizens "github.com/amthub/amthub/hub/citizens/migrations"
 	mailbox "github.com/amthub/amthub/hub/mailbox/migrations"
 	payments "github.com/amthub/amthub/hub/payments/migrations"
@@ -36,5 +37,6 @@ func All() []sqlstore.Migrations {
 		{Module: "registers", FS: registers.FS}, // 00510
 		{Module: "mailbox", FS: mailbox.FS},     // 00520
 		{Module: "citizens", FS: citizens.FS},   // 00600
+		{Module: "catalogue", FS: catalogue.FS}, // 00650
 	}
 }

@@ -97,6 +97,7 @@ func build(areas []area) (*portal.Catalogue, error) {
 		cat.Responsibilities = append(cat.Responsibilities, portal.Responsibility{ServiceGroup: "k", ARSPrefix: k, AuthorityID: id})
 	}
 	addState(cat, rows)
+	addOffices(cat)
 	cat.Responsibilities = append(cat.Responsibilities, regional()...)
 	return cat, nil
 }
@@ -128,12 +129,29 @@ func addState(cat *portal.Catalogue, rows []row) {
 	}
 }
 
+// addOffices adds the offices of the city administrations that receive
+// applications through the hub: the demo destinations of `amthub dev`
+// (cmd/amthub/seed.go) belong to them, so that the finder and GET
+// /v1/routes name the same unit.
+func addOffices(cat *portal.Catalogue) {
+	const gewerbe = "99050012104000"
+	cat.Authorities = append(cat.Authorities,
+		portal.Authority{ID: "gewerbeamt-chemnitz", ParentID: "gv-145110000000", Name: "Gewerbeamt Chemnitz",
+			Address: portal.Address{Street: "Markt 1", Postcode: "09111", City: "Chemnitz"}, OpeningHours: hours,
+			Contact: portal.Contact{Email: "gewerbeamt@chemnitz.example", Phone: "+49 371 000000"}},
+		portal.Authority{ID: "steueramt-dresden", ParentID: "gv-146120000000", Name: "Steuer- und Kassenamt Dresden",
+			Address: portal.Address{Street: "Dr.-Külz-Ring 19", Postcode: "01067", City: "Dresden"}, OpeningHours: hours,
+			Contact: portal.Contact{Email: "hundesteuer@dresden.example"}})
+	cat.Responsibilities = append(cat.Responsibilities,
+		portal.Responsibility{LeikaKey: gewerbe, ARSPrefix: "145110000000", AuthorityID: "gewerbeamt-chemnitz"})
+}
+
 // regional are responsibilities with text that differs from the state's
 // description (illustrative figures).
 func regional() []portal.Responsibility {
 	const hund, park, kita = "99022003001000", "99076001000000", "99099007000000"
 	return []portal.Responsibility{
-		{LeikaKey: hund, ARSPrefix: "146120000000", AuthorityID: "gv-146120000000", OnlineURL: "https://www.dresden.example/hundesteuer",
+		{LeikaKey: hund, ARSPrefix: "146120000000", AuthorityID: "steueramt-dresden", OnlineURL: "https://www.dresden.example/hundesteuer",
 			Notes: map[string]string{"kosten": "In Dresden beträgt die Hundesteuer nach der Hundesteuersatzung 108 Euro im Jahr für den ersten Hund und 180 Euro für jeden weiteren."}},
 		{LeikaKey: hund, ARSPrefix: "147130000000", AuthorityID: "gv-147130000000",
 			Notes: map[string]string{"kosten": "In Leipzig beträgt die Hundesteuer 108 Euro im Jahr für den ersten Hund.", "fristen": "In Leipzig melden Sie den Hund innerhalb eines Monats an."}},
