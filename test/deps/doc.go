@@ -11,9 +11,9 @@
 //     connector.
 //  3. Nothing under hub/ (code or tests) imports connectors/, openapi/,
 //     oauth/, portal/, mappings/, cmd/ or test/: dependencies point inward.
-//     Exceptions: hub/hubtest, and the tests of hub/sqlstore, import
-//     cmd/amthub/schema, the composed migration list, to build and check
-//     test databases with the production schema.
+//     Exceptions: hub/hubtest, and the tests of hub/sqlstore and
+//     hub/catalogue, import cmd/amthub/schema, the composed migration list,
+//     to build and check test databases with the production schema.
 //  4. A connector imports hub/, its own packages (its simulator, its test
 //     kit) and the conformance kit (connectors/conformance) only: connectors
 //     do not know each other or the surfaces.
