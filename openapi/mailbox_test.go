@@ -20,7 +20,7 @@ import (
 var pdfBytes = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
 
 func (e *apiEnv) withMailbox(t testing.TB) *mailbox.Service {
-	svc, err := mailbox.NewService(e.db, e.cases.Store, slog.New(slog.DiscardHandler),
+	svc, err := mailbox.NewService(e.db, e.cases.Store, e.cases.Catalogue, slog.New(slog.DiscardHandler),
 		mailbox.Config{Keys: mailbox.Keyring{Active: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{9}, 32)}}})
 	if err != nil {
 		t.Fatal(err)

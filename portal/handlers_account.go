@@ -1,7 +1,9 @@
 package portal
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -174,7 +176,7 @@ type accountView struct {
 	Profile *Profile
 	Form    formView
 	Saved   bool
-	Cases   []pipeline.CaseSummary
+	Cases   []caseLine
 	Post    []area // areas.go: mailbox and document safe
 	Areas   []area // areas.go: payments and consents
 }
@@ -193,7 +195,7 @@ func (p *Portal) showAccount(w http.ResponseWriter, r *http.Request, s *Session,
 		p.fail(w, r, err)
 		return
 	}
-	cases, err := p.cases.ListCitizenCases(r.Context(), s.TenantID, s.CitizenID)
+	cases, err := p.citizenCases(r.Context(), s.TenantID, s.CitizenID)
 	if err != nil {
 		p.fail(w, r, err)
 		return
@@ -240,8 +242,8 @@ func (p *Portal) casePage(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
-	var summary *pipeline.CaseSummary
-	if cases, err := p.cases.ListCitizenCases(r.Context(), s.TenantID, s.CitizenID); err == nil {
+	var summary *caseLine
+	if cases, err := p.citizenCases(r.Context(), s.TenantID, s.CitizenID); err == nil {
 		for i := range cases {
 			if cases[i].CaseID == id {
 				summary = &cases[i]
@@ -303,4 +305,29 @@ func (p *Portal) outboxPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.render(w, r, http.StatusOK, "outbox", "Postausgang (Entwicklung)", map[string]any{"Mails": mails})
+}
+
+// caseLine is a case of "Meine Anträge" with the name of the office it went
+// to, which the catalogue holds.
+type caseLine struct {
+	pipeline.CaseSummary
+	DestinationName string
+}
+
+// citizenCases lists the citizen's cases, newest first, with their offices'
+// names.
+func (p *Portal) citizenCases(ctx context.Context, tenantID, citizenID string) ([]caseLine, error) {
+	cases, err := p.cases.ListCitizenCases(ctx, tenantID, citizenID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]caseLine, len(cases))
+	for i, c := range cases {
+		d, err := p.catalogue.units.FindDestination(ctx, tenantID, c.DestinationID)
+		if err != nil {
+			return nil, fmt.Errorf("name the office of case %s: %w", c.CaseID, err)
+		}
+		out[i] = caseLine{CaseSummary: c, DestinationName: d.Name}
+	}
+	return out, nil
 }

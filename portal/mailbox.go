@@ -13,7 +13,6 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/mailbox"
-	"github.com/amthub/amthub/hub/pipeline"
 )
 
 // Mailbox is what the portal needs of the hub's mailbox (*mailbox.Service):
@@ -100,7 +99,7 @@ type messageView struct {
 	Body      template.HTML // the service's inert rendering
 	NeedLevel string        // set when the login level is too low
 	TestEID   bool
-	Case      *pipeline.CaseSummary
+	Case      *caseLine
 	Replies   []replyView
 	Documents []Document // the safe's documents, to attach to a reply
 	Form      formView
@@ -147,7 +146,7 @@ func (p *Portal) showMessage(w http.ResponseWriter, r *http.Request, s *Session,
 		v.Replies = append(v.Replies, replyView{Message: rep, Body: template.HTML(mailbox.RenderHTML(rep.Body, rep.BodyFormat))})
 	}
 	if m.CaseID != "" {
-		cases, err := p.cases.ListCitizenCases(ctx, s.TenantID, s.CitizenID)
+		cases, err := p.citizenCases(ctx, s.TenantID, s.CitizenID)
 		if err != nil {
 			p.fail(w, r, err)
 			return

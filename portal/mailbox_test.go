@@ -47,7 +47,7 @@ func newBoxEnv(t *testing.T, db *sqlstore.DB, docs portal.DocumentConfig) *boxEn
 	b := &boxEnv{cases: casetest.New(t, db, tenant)}
 	var err error
 	quiet := slog.New(slog.DiscardHandler)
-	if b.mb, err = mailbox.NewService(db, b.cases.Store, quiet, mailbox.Config{Keys: testKeys(1)}); err != nil {
+	if b.mb, err = mailbox.NewService(db, b.cases.Store, b.cases.Catalogue, quiet, mailbox.Config{Keys: testKeys(1)}); err != nil {
 		t.Fatal(err)
 	}
 	if docs.Keys.Active == "" {

@@ -81,7 +81,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 		}
 		mcfg.External = ext
 	}
-	mb, err := mailbox.NewService(a.DB, a.Cases, a.Logger, mcfg)
+	mb, err := mailbox.NewService(a.DB, a.Cases, a.Catalogue, a.Logger, mcfg)
 	if err != nil {
 		return fmt.Errorf("mailbox: %w", err)
 	}

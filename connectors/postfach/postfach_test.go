@@ -31,7 +31,7 @@ func TestExternalPostbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := mailbox.NewService(db, cases.Store, slog.New(slog.DiscardHandler), mailbox.Config{External: adapter, MaxAttempts: 3,
+	svc, err := mailbox.NewService(db, cases.Store, cases.Catalogue, slog.New(slog.DiscardHandler), mailbox.Config{External: adapter, MaxAttempts: 3,
 		Keys: mailbox.Keyring{Active: "k", Keys: map[string][]byte{"k": bytes.Repeat([]byte{3}, 32)}}})
 	if err != nil {
 		t.Fatal(err)

@@ -49,7 +49,7 @@ func newReceiptsEnv(t *testing.T, db *sqlstore.DB) *receiptsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc, err = mailbox.NewService(db, e.cases.Store, slog.New(slog.DiscardHandler), mailbox.Config{External: adapter,
+	e.svc, err = mailbox.NewService(db, e.cases.Store, e.cases.Catalogue, slog.New(slog.DiscardHandler), mailbox.Config{External: adapter,
 		Keys: mailbox.Keyring{Active: "k1", Keys: map[string][]byte{"k1": bytes.Repeat([]byte{1}, 32)}}, ReadChecks: []time.Duration{time.Minute, 5 * time.Minute}, ReadCutoff: time.Hour})
 	if err != nil {
 		t.Fatal(err)

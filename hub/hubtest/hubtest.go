@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/amthub/amthub/cmd/amthub/schema"
+	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -175,8 +176,7 @@ func Databases() []Database {
 func MustTenant(t testing.TB, db *sqlstore.DB) string {
 	t.Helper()
 	id := Unique("t")
-	_, err := db.ExecContext(context.Background(),
-		`INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $1, $1, $2)`, id, db.Now())
+	err := sqlstore.NewTenantService(db).CreateTenant(context.Background(), &hub.Tenant{ID: id, Slug: id, Name: id})
 	if err != nil {
 		t.Fatalf("create test tenant: %v", err)
 	}

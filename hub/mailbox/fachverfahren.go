@@ -29,21 +29,28 @@ func (s *Service) DeliverFromFachverfahren(ctx context.Context, f FromFachverfah
 	if err := req.check(0); err != nil {
 		return false, err
 	}
+	// The catalogue's destination names the sender. A case's tenant and
+	// destination never change, so both are looked up before the
+	// transaction, which would otherwise hold a connection while waiting
+	// for another.
+	c, err := s.replyCase(ctx, s.db, f)
+	if err != nil {
+		return false, err
+	}
+	dest, err := s.destinations.FindDestination(ctx, c.TenantID, c.DestinationID)
+	if err != nil {
+		return false, fmt.Errorf("find sender of mailbox reply: %w", err)
+	}
 	err = s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
 		m := &Message{ID: hub.NewID(), CaseID: f.CaseID, Direction: ToCitizen, Title: r.Title, Body: r.Body,
-			BodyFormat: FormatText, ReplyAllowed: r.ReplyAllowed, AssuranceLevel: req.AssuranceLevel}
-		c, err := s.cases.FindCase(ctx, tx, f.CaseID)
-		if hub.IsCode(err, hub.ENOTFOUND) || err == nil && c.DestinationID != f.DestinationID {
-			return &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "mailbox reply for an unknown case"}
-		}
+			BodyFormat: FormatText, ReplyAllowed: r.ReplyAllowed, AssuranceLevel: req.AssuranceLevel, Sender: dest.Name}
+		// Read again inside the transaction: the citizen may have deleted
+		// their account, which unlinks the case.
+		c, err := s.replyCase(ctx, tx, f)
 		if err != nil {
-			return fmt.Errorf("find case of mailbox reply: %w", err)
+			return err
 		}
 		m.TenantID, m.ClientID = c.TenantID, c.ClientID
-		// The catalogue's destination names the sender.
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM destinations WHERE id = $1`, c.DestinationID).Scan(&m.Sender); err != nil {
-			return fmt.Errorf("find sender of mailbox reply: %w", err)
-		}
 		if c.CitizenID == "" {
 			return &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "no_recipient", Message: "the case has no citizen to write to"}
 		}
@@ -64,4 +71,17 @@ func (s *Service) DeliverFromFachverfahren(ctx context.Context, f FromFachverfah
 		return s.insertMessage(ctx, tx, m, nil, "", hex.EncodeToString(sum[:]))
 	})
 	return applied, err
+}
+
+// replyCase finds the case a Fachverfahren's mailbox reply is for; a case
+// of another destination is not found.
+func (s *Service) replyCase(ctx context.Context, q sqlstore.Querier, f FromFachverfahren) (*hub.Case, error) {
+	c, err := s.cases.FindCase(ctx, q, f.CaseID)
+	if hub.IsCode(err, hub.ENOTFOUND) || err == nil && c.DestinationID != f.DestinationID {
+		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "mailbox reply for an unknown case"}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find case of mailbox reply: %w", err)
+	}
+	return c, nil
 }

@@ -36,7 +36,7 @@ func newEnv(t testing.TB, db *sqlstore.DB, cfg mailbox.Config) *env {
 		cfg.Keys = keyring("k1", 1)
 	}
 	var err error
-	if e.svc, err = mailbox.NewService(db, e.cases.Store, slog.New(slog.DiscardHandler), cfg); err != nil {
+	if e.svc, err = mailbox.NewService(db, e.cases.Store, e.cases.Catalogue, slog.New(slog.DiscardHandler), cfg); err != nil {
 		t.Fatal(err)
 	}
 	e.vendor = &hub.Principal{TenantID: e.cases.TenantID, ClientID: "vendor-a", Subject: "citizen-1", Scopes: []string{hub.ScopeMailboxSend}}
@@ -146,7 +146,7 @@ func TestAttachmentsStoredOnceEncrypted(t *testing.T) {
 
 // newEnvOn returns a service with other keys on e's database and tenant.
 func newEnvOn(t *testing.T, e *env, keys mailbox.Keyring) *env {
-	svc, err := mailbox.NewService(e.db, e.cases.Store, slog.New(slog.DiscardHandler), mailbox.Config{Keys: keys})
+	svc, err := mailbox.NewService(e.db, e.cases.Store, e.cases.Catalogue, slog.New(slog.DiscardHandler), mailbox.Config{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}

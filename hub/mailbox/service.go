@@ -76,16 +76,23 @@ type Cases interface {
 	AppendEventTx(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) error
 }
 
+// Destinations is what the mailbox needs of the catalogue: the destination
+// whose name signs a Fachverfahren's message.
+type Destinations interface {
+	FindDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error)
+}
+
 // Service is the mailbox.
 type Service struct {
-	db     *sqlstore.DB
-	cases  Cases
-	cfg    Config
-	logger *slog.Logger
+	db           *sqlstore.DB
+	cases        Cases
+	destinations Destinations
+	cfg          Config
+	logger       *slog.Logger
 }
 
 // NewService returns the mailbox service.
-func NewService(db *sqlstore.DB, cases Cases, logger *slog.Logger, cfg Config) (*Service, error) {
+func NewService(db *sqlstore.DB, cases Cases, destinations Destinations, logger *slog.Logger, cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -116,7 +123,7 @@ func NewService(db *sqlstore.DB, cases Cases, logger *slog.Logger, cfg Config) (
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Service{db: db, cases: cases, cfg: cfg, logger: logger}, nil
+	return &Service{db: db, cases: cases, destinations: destinations, cfg: cfg, logger: logger}, nil
 }
 
 func forbidden(scope string) error {

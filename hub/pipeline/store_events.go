@@ -127,21 +127,21 @@ func (s *Store) RecordEvent(ctx context.Context, e *hub.Event) error {
 	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error { return s.appendEvent(ctx, tx, e) })
 }
 
-// CaseSummary is one line of a citizen's "my applications".
+// CaseSummary is one line of a citizen's "my applications". The
+// destination's name is the catalogue's: callers look it up by DestinationID.
 type CaseSummary struct {
-	CaseID, CaseNumber, DestinationID, DestinationName string
-	LeikaKey, ServiceName                              string
-	State                                              hub.State
-	CreatedAt                                          time.Time
+	CaseID, CaseNumber, DestinationID string
+	LeikaKey, ServiceName             string
+	State                             hub.State
+	CreatedAt                         time.Time
 }
 
 // ListCitizenCases returns the cases a vendor opened on behalf of a
 // citizen (by consent), newest first, with their latest submission state.
 func (s *Store) ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]CaseSummary, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT c.id, c.case_number, c.destination_id, d.name, c.leika_key, sub.service_name, sub.state, c.created_at
+		SELECT c.id, c.case_number, c.destination_id, c.leika_key, sub.service_name, sub.state, c.created_at
 		FROM cases c
-		JOIN destinations d ON d.id = c.destination_id
 		JOIN submissions sub ON sub.case_id = c.id
 		WHERE c.tenant_id = $1 AND c.citizen_id = $2
 		ORDER BY c.created_at DESC, c.id`, tenantID, citizenID)
@@ -153,7 +153,7 @@ func (s *Store) ListCitizenCases(ctx context.Context, tenantID, citizenID string
 	for rows.Next() {
 		var c CaseSummary
 		var state string
-		if err := rows.Scan(&c.CaseID, &c.CaseNumber, &c.DestinationID, &c.DestinationName, &c.LeikaKey, &c.ServiceName, &state, &c.CreatedAt); err != nil {
+		if err := rows.Scan(&c.CaseID, &c.CaseNumber, &c.DestinationID, &c.LeikaKey, &c.ServiceName, &state, &c.CreatedAt); err != nil {
 			return nil, fmt.Errorf("list citizen cases: %w", err)
 		}
 		if c.State, err = hub.ParseState(state); err != nil {

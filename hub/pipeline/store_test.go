@@ -297,7 +297,7 @@ func testCitizenCases(t *testing.T, f *fixture) {
 	}
 	f.create(t, "vendor-a", "machine") // no citizen: not listed
 	cases, err := f.store.ListCitizenCases(ctx, f.tenant, "citizen-1")
-	if err != nil || len(cases) != 1 || cases[0].CaseNumber != sub.CaseNumber || cases[0].DestinationName != f.dest.Name || cases[0].State != hub.StateIncomplete {
+	if err != nil || len(cases) != 1 || cases[0].CaseNumber != sub.CaseNumber || cases[0].DestinationID != f.dest.ID || cases[0].State != hub.StateIncomplete {
 		t.Fatalf("cases = %+v, %v", cases, err)
 	}
 	if other, _ := f.store.ListCitizenCases(ctx, f.tenant, "citizen-2"); len(other) != 0 {
