@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the code against the Go vulnerability database, offline: the
 # database comes from the Go module proxy as the module golang.org/x/vulndb
-# at a pinned version, is indexed once with its cmd/indexdb into
-# .cache/vulndb/<version> (gitignored), and govulncheck reads it from there.
+# at a pinned version, is indexed once with its cmd/indexdb into the user's
+# cache (${XDG_CACHE_HOME:-~/.cache}/amthub/vulndb/<version>, so a fresh clone
+# on the same machine reuses it), and govulncheck reads it from there.
 # Fails when the code calls a vulnerable function (govulncheck's exit
 # status 3); vulnerabilities in code that is never called are only listed.
 #
@@ -18,7 +19,8 @@ GOVULNCHECK_VERSION=v1.9.0
 
 log() { printf 'vulncheck: %s\n' "$*" >&2; }
 
-db=$PWD/.cache/vulndb/$VULNDB_VERSION
+db=${XDG_CACHE_HOME:-$HOME/.cache}/amthub/vulndb/$VULNDB_VERSION
+mkdir -p "$(dirname "$db")"
 if [[ ! -f $db/index/db.json ]]; then
   log "fetching golang.org/x/vulndb@$VULNDB_VERSION and building its index (once per version)"
   # Outside any module, so neither go.mod nor go.sum of ours is touched.
