@@ -19,6 +19,10 @@ vuln_code=$?
 go test -race -count=1 -timeout 14m -v "$@" ./... >"$log" 2>&1
 code=$?
 (cd deploy/check && go test -count=1 -v ./...) >>"$log" 2>&1 || code=$(( code ? code : 1 )) # manifests, dashboard, alerts (own module)
+# The finder and GET /v1/routes over every (LeiKa key, ARS) pair: under the
+# race detector the suite asks a sample, so all 21,000-odd pairs run here
+# once without it (about a minute).
+go test -count=1 -timeout 10m -v -run '^TestFinderAndRoutesAgree$' ./cmd/amthub/ >>"$log" 2>&1 || code=$(( code ? code : 1 ))
 # The fault-injection run restarts the shared servers, so it runs alone,
 # after the suite (build tag chaos; see test/chaos).
 chaos_log=test/out/chaos.log
