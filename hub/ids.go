@@ -2,6 +2,8 @@ package hub
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -53,4 +55,21 @@ func ValidID(s string) bool {
 		}
 	}
 	return true
+}
+
+// NewToken returns a fresh secret token (256 random bits, base64url) for a
+// session, a confirmation link or the like.
+func NewToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("hub: read random bytes: %v", err)) // crypto/rand never fails on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TokenHash returns the hex SHA-256 of a token: what is stored instead of
+// the token itself.
+func TokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }

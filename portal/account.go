@@ -10,6 +10,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -187,10 +188,8 @@ func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error
 		if err := a.cases.UnlinkCitizen(ctx, tx, tenantID, citizenID); err != nil {
 			return err
 		}
-		for _, table := range []string{"mailbox_postboxes", "mailbox_external"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
-				return fmt.Errorf("delete %s: %w", table, err)
-			}
+		if err := mailbox.ForgetCitizen(ctx, tx, tenantID, citizenID); err != nil {
+			return err
 		}
 		return a.citizens.DeleteTx(ctx, tx, tenantID, citizenID)
 	})

@@ -147,7 +147,7 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := p.accounts.db.Now()
-	token, err := p.sessions.Create(ctx, &Session{TenantID: p.cfg.TenantID, CitizenID: c.ID, CSRF: newToken(),
+	token, err := p.sessions.Create(ctx, &Session{TenantID: p.cfg.TenantID, CitizenID: c.ID, CSRF: hub.NewToken(),
 		CreatedAt: now, ExpiresAt: now.Add(p.cfg.SessionTTL)})
 	if err != nil {
 		p.fail(w, r, err)

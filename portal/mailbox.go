@@ -263,7 +263,7 @@ func (p *Portal) testEIDLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := p.accounts.db.Now()
-	token, err := p.sessions.Create(r.Context(), &Session{TenantID: s.TenantID, CitizenID: s.CitizenID, CSRF: newToken(),
+	token, err := p.sessions.Create(r.Context(), &Session{TenantID: s.TenantID, CitizenID: s.CitizenID, CSRF: hub.NewToken(),
 		ACR: hub.ACRHigh, CreatedAt: now, ExpiresAt: now.Add(p.cfg.SessionTTL)})
 	if err != nil {
 		p.fail(w, r, err)

@@ -2,10 +2,6 @@ package portal
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,17 +36,6 @@ type SessionStore interface {
 	DeleteCitizen(ctx context.Context, tenantID, citizenID string) error
 }
 
-func newToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand never fails on Linux
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 var errNoSession = &hub.Error{Code: hub.ENOTFOUND, Kind: "session_not_found", Message: "No such session."}
 
 // DBSessions keeps sessions in the database table portal_sessions.
@@ -61,13 +46,13 @@ func NewDBSessions(db *sqlstore.DB) *DBSessions { return &DBSessions{db: db} }
 
 // Create stores s.
 func (d *DBSessions) Create(ctx context.Context, s *Session) (string, error) {
-	token := newToken()
+	token := hub.NewToken()
 	_, err := d.db.ExecContext(ctx, `DELETE FROM portal_sessions WHERE expires_at < $1`, d.db.Now())
 	if err != nil {
 		return "", fmt.Errorf("expire sessions: %w", err)
 	}
 	_, err = d.db.ExecContext(ctx, `INSERT INTO portal_sessions (token_hash, tenant_id, citizen_id, csrf, acr, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tokenHash(token), s.TenantID, s.CitizenID, s.CSRF, acrOrNormal(s.ACR), s.CreatedAt.UTC(), s.ExpiresAt.UTC())
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, hub.TokenHash(token), s.TenantID, s.CitizenID, s.CSRF, acrOrNormal(s.ACR), s.CreatedAt.UTC(), s.ExpiresAt.UTC())
 	if err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
@@ -78,7 +63,7 @@ func (d *DBSessions) Create(ctx context.Context, s *Session) (string, error) {
 func (d *DBSessions) Get(ctx context.Context, token string) (*Session, error) {
 	s := &Session{}
 	err := d.db.QueryRowContext(ctx, `SELECT tenant_id, citizen_id, csrf, acr, created_at, expires_at FROM portal_sessions
-		WHERE token_hash = $1 AND expires_at > $2`, tokenHash(token), d.db.Now()).
+		WHERE token_hash = $1 AND expires_at > $2`, hub.TokenHash(token), d.db.Now()).
 		Scan(&s.TenantID, &s.CitizenID, &s.CSRF, &s.ACR, &s.CreatedAt, &s.ExpiresAt)
 	if sqlstore.ErrNoRows(err) {
 		return nil, errNoSession
@@ -91,7 +76,7 @@ func (d *DBSessions) Get(ctx context.Context, token string) (*Session, error) {
 
 // Delete ends a session.
 func (d *DBSessions) Delete(ctx context.Context, token string) error {
-	if _, err := d.db.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = $1`, tokenHash(token)); err != nil {
+	if _, err := d.db.ExecContext(ctx, `DELETE FROM portal_sessions WHERE token_hash = $1`, hub.TokenHash(token)); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -126,7 +111,7 @@ func (r *RedisSessions) citizenKey(tenantID, citizenID string) string {
 
 // Create stores s.
 func (r *RedisSessions) Create(ctx context.Context, s *Session) (string, error) {
-	token := newToken()
+	token := hub.NewToken()
 	ttl := s.ExpiresAt.Sub(r.now())
 	if ttl <= 0 {
 		return "", errors.New("create session: already expired")
@@ -135,7 +120,7 @@ func (r *RedisSessions) Create(ctx context.Context, s *Session) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("create session: %w", err)
 	}
-	h := tokenHash(token)
+	h := hub.TokenHash(token)
 	ck := r.citizenKey(s.TenantID, s.CitizenID)
 	_, err = r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, r.prefix+h, b, ttl)
@@ -151,7 +136,7 @@ func (r *RedisSessions) Create(ctx context.Context, s *Session) (string, error) 
 
 // Get returns the session of token.
 func (r *RedisSessions) Get(ctx context.Context, token string) (*Session, error) {
-	b, err := r.client.Get(ctx, r.prefix+tokenHash(token)).Bytes()
+	b, err := r.client.Get(ctx, r.prefix+hub.TokenHash(token)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, errNoSession
 	}
@@ -171,7 +156,7 @@ func (r *RedisSessions) Get(ctx context.Context, token string) (*Session, error)
 
 // Delete ends a session.
 func (r *RedisSessions) Delete(ctx context.Context, token string) error {
-	if err := r.client.Del(ctx, r.prefix+tokenHash(token)).Err(); err != nil {
+	if err := r.client.Del(ctx, r.prefix+hub.TokenHash(token)).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

@@ -62,7 +62,7 @@ func (p *Portal) loadSession(next http.Handler) http.Handler {
 			if c, err := r.Cookie(p.cookieName("csrf")); err == nil && len(c.Value) == 43 {
 				st.csrf = c.Value
 			} else {
-				st.csrf = newToken()
+				st.csrf = hub.NewToken()
 				p.setCookie(w, "csrf", st.csrf, 0, http.SameSiteStrictMode)
 			}
 		}

@@ -11,11 +11,7 @@ package citizens
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -69,7 +65,7 @@ func (s *Store) Create(ctx context.Context, tenantID, email, password, displayNa
 // and returns it with the token that Confirm takes (mailed to the
 // citizen as a link; only its hash is stored).
 func (s *Store) Register(ctx context.Context, tenantID, email, password, displayName string) (*Citizen, string, error) {
-	token := newToken()
+	token := hub.NewToken()
 	c, err := s.insert(ctx, tenantID, email, password, displayName, token)
 	if err != nil {
 		return nil, "", err
@@ -95,7 +91,7 @@ func (s *Store) insert(ctx context.Context, tenantID, email, password, displayNa
 	if token == "" {
 		confirmedAt = sql.NullTime{Time: now, Valid: true}
 	} else {
-		hash = tokenHash(token)
+		hash = hub.TokenHash(token)
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO citizen_accounts (id, tenant_id, email, password_hash, display_name,
 		confirmed_at, confirm_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -113,7 +109,7 @@ func (s *Store) insert(ctx context.Context, tenantID, email, password, displayNa
 // works once.
 func (s *Store) Confirm(ctx context.Context, tenantID, token string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE citizen_accounts SET confirmed_at = $1, confirm_token = ''
-		WHERE tenant_id = $2 AND confirm_token = $3 AND confirm_token <> ''`, s.db.Now(), tenantID, tokenHash(token))
+		WHERE tenant_id = $2 AND confirm_token = $3 AND confirm_token <> ''`, s.db.Now(), tenantID, hub.TokenHash(token))
 	if err != nil {
 		return fmt.Errorf("confirm citizen account: %w", err)
 	}
@@ -213,15 +209,4 @@ func validName(name string) error {
 		return hub.FieldError("display_name", "must be 1–250 characters")
 	}
 	return nil
-}
-
-func newToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand never fails on Linux
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
