@@ -155,7 +155,9 @@ func (s *Store) loadDestination(ctx context.Context, tenantID, id string) (*hub.
 	if err != nil {
 		return nil, fmt.Errorf("find destination: %w", err)
 	}
-	_ = json.Unmarshal([]byte(contact), &d.Contact)
+	if err := json.Unmarshal([]byte(contact), &d.Contact); err != nil {
+		return nil, fmt.Errorf("find destination %s: contact: %w", id, err)
+	}
 	if key != nil {
 		d.EncryptionKey = json.RawMessage(*key)
 	}

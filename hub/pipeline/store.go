@@ -164,7 +164,9 @@ func loadSubmission(ctx context.Context, q sqlstore.Querier, id string, lock boo
 	if sub.State, err = hub.ParseState(state); err != nil {
 		return nil, fmt.Errorf("find submission %s: %w", id, err)
 	}
-	_ = json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments)
+	if err := json.Unmarshal([]byte(announced), &sub.AnnouncedAttachments); err != nil {
+		return nil, fmt.Errorf("find submission %s: announced attachments: %w", id, err)
+	}
 	sub.ContentType, sub.DataHash = sqlstore.Deref(contentType), sqlstore.Deref(dataHash)
 	sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt = submittedAt.Ptr(), forwardedAt.Ptr(), decidedAt.Ptr()
 	if len(sub.AnnouncedAttachments) == 0 {
