@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 func testSET(at time.Time) fitcrypto.SET {

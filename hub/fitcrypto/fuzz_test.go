@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 // sentinel reports whether err wraps one of the package's sentinel errors:

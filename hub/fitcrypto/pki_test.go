@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 // pki is the test binary's own PKI: root CA → intermediate CA → two leaves

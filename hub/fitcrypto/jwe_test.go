@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 func TestEncryptDecrypt(t *testing.T) {

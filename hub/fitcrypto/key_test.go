@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/amthub/amthub/connectors/fitconnect/fitcrypto"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 // jwkMap is a published key as JSON members, for tests that alter one.
