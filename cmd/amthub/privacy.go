@@ -1,0 +1,27 @@
+package main
+
+import (
+	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/mailbox"
+	"github.com/amthub/amthub/hub/payments"
+	"github.com/amthub/amthub/hub/pipeline"
+	"github.com/amthub/amthub/hub/privacy"
+	"github.com/amthub/amthub/hub/registers"
+	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/portal"
+)
+
+// privacyDeclarations collects what every module declares about the
+// personal data it keeps: the retention job, the citizen's export and the
+// record of processing activities read them.
+func privacyDeclarations() []privacy.Declaration {
+	var out []privacy.Declaration
+	for _, part := range [][]privacy.Declaration{
+		pipeline.Privacy(), mailbox.Privacy(), payments.Privacy(), registers.Privacy(),
+		citizens.Privacy(), portal.Privacy(), oauth.Privacy(), sqlstore.Privacy(),
+	} {
+		out = append(out, part...)
+	}
+	return out
+}
