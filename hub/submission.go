@@ -140,6 +140,9 @@ type Submission struct {
 	ForwardedAt *time.Time
 	DecidedAt   *time.Time
 	Deliveries  int
+	// ContentDeletedAt is when the retention job deleted the data and the
+	// attachments' content and file names; the metadata stays.
+	ContentDeletedAt *time.Time
 
 	// pending is what rules decided and the store has yet to persist.
 	pending Changes

@@ -60,6 +60,10 @@ func toSubmission(s *hub.Submission) Submission {
 		t := s.SubmittedAt.UTC()
 		out.SubmittedAt = &t
 	}
+	if s.ContentDeletedAt != nil {
+		t := s.ContentDeletedAt.UTC()
+		out.ContentDeleted, out.ContentDeletedAt = true, &t
+	}
 	return out
 }
 

@@ -36,6 +36,11 @@ type Config struct {
 	// forwarded one waits for accept/reject before it is sent again.
 	SubmissionTTL  time.Duration
 	ReceiptTimeout time.Duration
+	// RetentionInterval (AMTHUB_RETENTION_INTERVAL) is how often the
+	// deletion job looks for data whose retention ended; RetentionBatch
+	// (AMTHUB_RETENTION_BATCH) bounds what one transaction deletes.
+	RetentionInterval time.Duration
+	RetentionBatch    int
 	// InsecureCallbacks allows http and private callback addresses
 	// (serve --insecure-callbacks, for test set-ups on loopback).
 	InsecureCallbacks bool
@@ -94,6 +99,8 @@ var Variables = []Variable{
 	{"AMTHUB_KEY_ENCRYPTION_KEY", "required for `serve`", "32 random bytes, base64 (`openssl rand -base64 32`): encrypts signing keys and callback secrets at rest; `dev` makes one in its data directory"},
 	{"AMTHUB_SUBMISSION_TTL", "`24h`", "how long a submission may stay incomplete before it expires"},
 	{"AMTHUB_RECEIPT_TIMEOUT", "`10m`", "how long a forwarded submission waits for accept/reject before it is delivered again"},
+	{"AMTHUB_RETENTION_INTERVAL", "`1m`", "how often the deletion job looks for data whose retention period ended (periods per tenant: `amthub retention`)"},
+	{"AMTHUB_RETENTION_BATCH", "`500`", "most items of one data kind the deletion job deletes in one transaction"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal the hub serves at `/`"},
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "`amthub`", "the hub's originatorId at the payment provider"},
@@ -162,10 +169,12 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 // loadLifecycle reads the submission deadlines and the shutdown grace.
 func (c *Config) loadLifecycle(getenv func(string) string) error {
 	c.ShutdownTimeout, c.SubmissionTTL, c.ReceiptTimeout = 8*time.Second, 24*time.Hour, 10*time.Minute
+	c.RetentionInterval = time.Minute
 	return durations(getenv, map[string]*time.Duration{
-		"AMTHUB_SHUTDOWN_TIMEOUT": &c.ShutdownTimeout,
-		"AMTHUB_SUBMISSION_TTL":   &c.SubmissionTTL,
-		"AMTHUB_RECEIPT_TIMEOUT":  &c.ReceiptTimeout,
+		"AMTHUB_SHUTDOWN_TIMEOUT":   &c.ShutdownTimeout,
+		"AMTHUB_SUBMISSION_TTL":     &c.SubmissionTTL,
+		"AMTHUB_RECEIPT_TIMEOUT":    &c.ReceiptTimeout,
+		"AMTHUB_RETENTION_INTERVAL": &c.RetentionInterval,
 	})
 }
 
@@ -204,14 +213,14 @@ func (c *Config) loadPostbox(getenv func(string) string) error {
 // loadPool reads how many database connections the hub opens and how many
 // of them the outbox relays may hold.
 func (c *Config) loadPool(getenv func(string) string) error {
-	c.DatabasePool, c.OutboxRelays = 32, 8
+	c.DatabasePool, c.OutboxRelays, c.RetentionBatch = 32, 8, 500
 	if c.Dev {
 		c.OutboxRelays = 1 // SQLite has one writer
 	}
 	for _, n := range []struct {
 		name string
 		to   *int
-	}{{"AMTHUB_DATABASE_POOL", &c.DatabasePool}, {"AMTHUB_OUTBOX_RELAYS", &c.OutboxRelays}} {
+	}{{"AMTHUB_DATABASE_POOL", &c.DatabasePool}, {"AMTHUB_OUTBOX_RELAYS", &c.OutboxRelays}, {"AMTHUB_RETENTION_BATCH", &c.RetentionBatch}} {
 		if v := getenv(n.name); v != "" {
 			i, err := strconv.Atoi(v)
 			if err != nil || i <= 0 || i > 1000 {

@@ -67,6 +67,7 @@ func (a *App) mountModules(ctx context.Context) error {
 	if err := a.mountConfiguredPortal(ctx); err != nil {
 		return err
 	}
+	a.startRetention()
 	return a.declareDestinations(ctx)
 }
 

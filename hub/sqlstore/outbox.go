@@ -164,3 +164,24 @@ func (db *DB) notifyPeers() {
 // enqueued messages has committed: locally always, and from other hub
 // processes on PostgreSQL once Listen runs.
 func (db *DB) OutboxWake() <-chan struct{} { return db.wake }
+
+// DeleteOutboxByHeader removes tenantID's waiting messages whose metadata
+// header key has one of values: e.g. the messages of submissions whose
+// content was deleted, which must not be sent afterwards. It returns how
+// many it removed.
+func DeleteOutboxByHeader(ctx context.Context, tx *Tx, tenantID, key string, values []string) (int, error) {
+	if len(values) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, len(values)+2)
+	args = append(args, tenantID, key)
+	for _, v := range values {
+		args = append(args, v)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE tenant_id = $1 AND metadata ->> $2 IN (`+Placeholders(3, len(values))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("delete outbox messages by %s: %w", key, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

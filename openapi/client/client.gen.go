@@ -559,14 +559,20 @@ type Submission struct {
 	CaseId               openapi_types.UUID   `json:"caseId"`
 
 	// CaseNumber Short, human-readable case number (Vorgangsnummer).
-	CaseNumber    string             `json:"caseNumber"`
-	CreatedAt     time.Time          `json:"createdAt"`
-	DestinationId openapi_types.UUID `json:"destinationId"`
-	ExpiresAt     time.Time          `json:"expiresAt"`
-	ServiceType   ServiceType        `json:"serviceType"`
-	State         SubmissionState    `json:"state"`
-	SubmissionId  openapi_types.UUID `json:"submissionId"`
-	SubmittedAt   *time.Time         `json:"submittedAt,omitempty"`
+	CaseNumber string `json:"caseNumber"`
+
+	// ContentDeleted True once the hub deleted the submission's content under the tenant's retention rules (by default 7 days after the Fachverfahren accepted or rejected it, or after an unsubmitted submission expired): its data, its attachments' content and file names are gone; the metadata here and the case's event log stay, and the events' signatures still verify. The Fachverfahren keeps the content in its own responsibility.
+	ContentDeleted bool `json:"contentDeleted"`
+
+	// ContentDeletedAt When the content was deleted; absent while it is kept.
+	ContentDeletedAt *time.Time         `json:"contentDeletedAt,omitempty"`
+	CreatedAt        time.Time          `json:"createdAt"`
+	DestinationId    openapi_types.UUID `json:"destinationId"`
+	ExpiresAt        time.Time          `json:"expiresAt"`
+	ServiceType      ServiceType        `json:"serviceType"`
+	State            SubmissionState    `json:"state"`
+	SubmissionId     openapi_types.UUID `json:"submissionId"`
+	SubmittedAt      *time.Time         `json:"submittedAt,omitempty"`
 }
 
 // SubmissionState defines model for Submission.State.

@@ -13,6 +13,7 @@ import (
 	payments "github.com/amthub/amthub/hub/payments/migrations"
 	pipeline "github.com/amthub/amthub/hub/pipeline/migrations"
 	registers "github.com/amthub/amthub/hub/registers/migrations"
+	retention "github.com/amthub/amthub/hub/retention/migrations"
 	mappings "github.com/amthub/amthub/mappings/migrations"
 	oauth "github.com/amthub/amthub/oauth/migrations"
 	portal "github.com/amthub/amthub/portal/migrations"
@@ -30,7 +31,7 @@ func All() []sqlstore.Migrations {
 	return []sqlstore.Migrations{
 		sqlstore.Foundation(),                   // 00001
 		{Module: "oauth", FS: oauth.FS},         // 00100–00101
-		{Module: "pipeline", FS: pipeline.FS},   // 00200–00201
+		{Module: "pipeline", FS: pipeline.FS},   // 00200–00201, 00781
 		{Module: "portal", FS: portal.FS},       // 00300–00302, 00610
 		{Module: "mappings", FS: mappings.FS},   // 00400
 		{Module: "payments", FS: payments.FS},   // 00500
@@ -38,5 +39,6 @@ func All() []sqlstore.Migrations {
 		{Module: "mailbox", FS: mailbox.FS},     // 00520
 		{Module: "citizens", FS: citizens.FS},   // 00600
 		{Module: "catalogue", FS: catalogue.FS}, // 00650
+		{Module: "retention", FS: retention.FS}, // 00780
 	}
 }
