@@ -43,13 +43,20 @@ type Contact struct {
 // Responsibility says that an organisational unit serves a service in every
 // area whose ARS starts with ARSPrefix; the longest prefix wins.
 type Responsibility struct {
-	LeikaKey  string
-	ARSPrefix string
-	OrgUnitID string
+	LeikaKey  string `json:"leikaKey"`
+	ARSPrefix string `json:"arsPrefix"`
+	OrgUnitID string `json:"orgUnitId"`
 	// OnlineURL is the unit's own online procedure for the service, if any.
-	OnlineURL string
-	// Notes are regional differences to the service's text, by section.
-	Notes map[string]string
+	OnlineURL string `json:"onlineUrl,omitempty"`
+	// Notes are regional differences to the service's text, by section
+	// (see Sections).
+	Notes map[string]string `json:"notes,omitempty"`
+}
+
+// Sections returns the sections of a service's text, in display order;
+// they are the keys of a responsibility's regional Notes.
+func Sections() []string {
+	return []string{"volltext", "voraussetzungen", "verfahrensablauf", "fristen", "unterlagen", "kosten", "rechtsgrundlage"}
 }
 
 // Match is the responsibility that applies to a service in one area, with

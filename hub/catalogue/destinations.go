@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -16,20 +17,37 @@ import (
 type Store struct {
 	db *sqlstore.DB
 
-	// destinations caches FindDestination: a destination changes only
-	// through AssignDestination, which invalidates it, so every submission
-	// need not read it and its services again.
+	// destinations caches FindDestination, so that every submission need
+	// not read its destination and its services again. A change through
+	// this process (AssignDestination, the Editor) invalidates the entry at
+	// once; a change through another hub process applies here within
+	// destinationTTL.
 	destMu       sync.RWMutex
-	destinations map[[2]string]*hub.Destination
+	destinations map[[2]string]cachedDestination
+}
+
+type cachedDestination struct {
+	d   *hub.Destination
+	exp time.Time
 }
 
 // maxCachedDestinations bounds the destination cache; past it, it starts
 // over.
 const maxCachedDestinations = 4096
 
+// destinationTTL is how long a cached destination is used.
+const destinationTTL = 5 * time.Second
+
 // NewStore returns a Store on db.
 func NewStore(db *sqlstore.DB) *Store {
-	return &Store{db: db, destinations: map[[2]string]*hub.Destination{}}
+	return &Store{db: db, destinations: map[[2]string]cachedDestination{}}
+}
+
+// forgetDestination drops a destination from the cache.
+func (s *Store) forgetDestination(tenantID, id string) {
+	s.destMu.Lock()
+	delete(s.destinations, [2]string{tenantID, id})
+	s.destMu.Unlock()
 }
 
 // CreateDestination stores a destination with its services. Without an
@@ -67,21 +85,26 @@ func (s *Store) CreateDestination(ctx context.Context, d *hub.Destination) error
 			d.CreatedAt); err != nil {
 			return fmt.Errorf("insert destination: %w", err)
 		}
-		for _, sv := range d.Services {
-			if !hub.ValidLeikaKey(sv.LeikaKey) {
-				return hub.FieldError("services.leikaKey", "%q is not a LeiKa key", sv.LeikaKey)
-			}
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO destination_services (tenant_id, destination_id, leika_key, service_name, schema_uri,
-					schema, mapping_name, mapping_version, payment_required)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				d.TenantID, d.ID, sv.LeikaKey, sv.Name, sv.SchemaURI, string(sv.Schema),
-				nullString(sv.MappingName), nullString(sv.MappingVersion), sv.PaymentRequired); err != nil {
-				return fmt.Errorf("insert destination service %s: %w", sv.LeikaKey, err)
-			}
-		}
-		return nil
+		return insertServices(ctx, tx, d)
 	})
+}
+
+// insertServices stores the services of d.
+func insertServices(ctx context.Context, tx *sqlstore.Tx, d *hub.Destination) error {
+	for _, sv := range d.Services {
+		if !hub.ValidLeikaKey(sv.LeikaKey) {
+			return hub.FieldError("services.leikaKey", "%q is not a LeiKa key", sv.LeikaKey)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO destination_services (tenant_id, destination_id, leika_key, service_name, schema_uri,
+				schema, mapping_name, mapping_version, payment_required)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			d.TenantID, d.ID, sv.LeikaKey, sv.Name, sv.SchemaURI, string(sv.Schema),
+			nullString(sv.MappingName), nullString(sv.MappingVersion), sv.PaymentRequired); err != nil {
+			return fmt.Errorf("insert destination service %s: %w", sv.LeikaKey, err)
+		}
+	}
+	return nil
 }
 
 func unitExists(ctx context.Context, tx *sqlstore.Tx, tenantID, unitID string) error {
@@ -112,9 +135,7 @@ func (s *Store) AssignDestination(ctx context.Context, tenantID, destinationID, 
 		}
 		return nil
 	})
-	s.destMu.Lock()
-	delete(s.destinations, [2]string{tenantID, destinationID})
-	s.destMu.Unlock()
+	s.forgetDestination(tenantID, destinationID)
 	return err
 }
 
@@ -122,19 +143,21 @@ func (s *Store) AssignDestination(ctx context.Context, tenantID, destinationID, 
 // The caller owns the result.
 func (s *Store) FindDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error) {
 	key := [2]string{tenantID, id}
+	now := time.Now()
 	s.destMu.RLock()
-	d := s.destinations[key]
+	hit := s.destinations[key]
 	s.destMu.RUnlock()
-	if d == nil {
+	d := hit.d
+	if d == nil || !now.Before(hit.exp) {
 		var err error
-		if d, err = s.loadDestination(ctx, tenantID, id); err != nil {
+		if d, err = loadDestination(ctx, s.db, tenantID, id); err != nil {
 			return nil, err
 		}
 		s.destMu.Lock()
 		if len(s.destinations) >= maxCachedDestinations {
 			clear(s.destinations)
 		}
-		s.destinations[key] = d
+		s.destinations[key] = cachedDestination{d: d, exp: now.Add(destinationTTL)}
 		s.destMu.Unlock()
 	}
 	c := *d
@@ -142,11 +165,12 @@ func (s *Store) FindDestination(ctx context.Context, tenantID, id string) (*hub.
 	return &c, nil
 }
 
-func (s *Store) loadDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error) {
+// loadDestination reads a destination with its services through q.
+func loadDestination(ctx context.Context, q sqlstore.Querier, tenantID, id string) (*hub.Destination, error) {
 	d := &hub.Destination{ID: id, TenantID: tenantID}
 	var contact string
 	var key *string
-	err := s.db.QueryRowContext(ctx, `SELECT org_unit_id, kind, name, contact, encryption_key, created_at
+	err := q.QueryRowContext(ctx, `SELECT org_unit_id, kind, name, contact, encryption_key, created_at
 		FROM destinations WHERE tenant_id = $1 AND id = $2`,
 		tenantID, id).Scan(&d.OrgUnitID, &d.Kind, &d.Name, &contact, &key, &d.CreatedAt)
 	if sqlstore.ErrNoRows(err) {
@@ -161,7 +185,7 @@ func (s *Store) loadDestination(ctx context.Context, tenantID, id string) (*hub.
 	if key != nil {
 		d.EncryptionKey = json.RawMessage(*key)
 	}
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := q.QueryContext(ctx, `
 		SELECT leika_key, service_name, schema_uri, schema, mapping_name, mapping_version, payment_required
 		FROM destination_services WHERE destination_id = $1 ORDER BY leika_key`, id)
 	if err != nil {

@@ -55,16 +55,25 @@ func (s *Store) SearchUnits(ctx context.Context, tenantID string, words []string
 		args = append(args, "%"+escapeLike(w)+"%")
 		q += fmt.Sprintf(` AND lower(u.name || ' ' || u.city) LIKE $%d`, len(args))
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY length(u.name), u.name LIMIT 5`, args...)
+	us, err := s.units(ctx, q+` ORDER BY length(u.name), u.name LIMIT 5`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search organisational units: %w", err)
+	}
+	return us, nil
+}
+
+// units returns the units a query selects with unitColumns("u").
+func (s *Store) units(ctx context.Context, query string, args ...any) ([]OrgUnit, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []OrgUnit{}
 	for rows.Next() {
 		var u OrgUnit
 		if err := rows.Scan(unitFields(&u)...); err != nil {
-			return nil, fmt.Errorf("search organisational units: %w", err)
+			return nil, err
 		}
 		out = append(out, u)
 	}
