@@ -65,6 +65,7 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 		newSimCommand(getenv),
 		newMappingCommand(stdout, getenv),
 		newCatalogueCommand(stdout, getenv),
+		newRetentionCommand(stdout, getenv),
 	)
 	return root
 }

@@ -133,3 +133,32 @@ func (p *Periods) List(ctx context.Context, tenantID string) ([]Period, error) {
 	}
 	return out, nil
 }
+
+// LogEntry is one batch the job deleted: counts, never content.
+type LogEntry struct {
+	Kind    privacy.Kind
+	Deleted int
+	Cutoff  time.Time
+	At      time.Time
+}
+
+// Log returns tenantID's last limit log entries, newest first.
+func (p *Periods) Log(ctx context.Context, tenantID string, limit int) ([]LogEntry, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT kind, deleted, cutoff, created_at FROM retention_log
+		WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, tenantID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read retention log: %w", err)
+	}
+	defer rows.Close()
+	var out []LogEntry
+	for rows.Next() {
+		var e LogEntry
+		var kind string
+		if err := rows.Scan(&kind, &e.Deleted, &e.Cutoff, &e.At); err != nil {
+			return nil, fmt.Errorf("read retention log: %w", err)
+		}
+		e.Kind = privacy.Kind(kind)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
