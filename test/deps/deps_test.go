@@ -150,6 +150,13 @@ var exceptions = []exception{
 	// portal's tests still run the OAuth server beside it.
 	{"portal", "oauth", "the portal's tests run the OAuth server on the same host (issue 14)", true},
 	{"hub/catalogue", "cmd/amthub/schema", "its migration test runs the composed migrations before its own, then its own", true},
+	// Issue 18: the FIT-Connect outbound connector is a Fachverfahren to
+	// the hub; it consumes fv.<id> and replies through the Fachverfahren
+	// SDK instead of a second copy of it, and its tests play the hub's side
+	// with that SDK's test kit.
+	{"connectors/fitconnect", "connectors/fachverfahren", "it consumes and replies through the Fachverfahren SDK (issue 18)", false},
+	{"connectors/fitconnect", "connectors/fachverfahren/fvtest", "its tests play the hub's side of the queue with the SDK's test kit", true},
+	{"connectors/fitconnect/fctest", "openapi/fitconnect", "it checks FIT-Connect traffic against the vendored Submission API document", false},
 }
 
 // pkgImports is what one package's code imports of ours: its own files'

@@ -7,6 +7,7 @@ package schema
 import (
 	"github.com/amthub/amthub/hub/sqlstore"
 
+	fitconnect "github.com/amthub/amthub/connectors/fitconnect/migrations"
 	catalogue "github.com/amthub/amthub/hub/catalogue/migrations"
 	citizens "github.com/amthub/amthub/hub/citizens/migrations"
 	mailbox "github.com/amthub/amthub/hub/mailbox/migrations"
@@ -29,16 +30,17 @@ import (
 // applied everything up to there, stay valid. Never renumber a file.
 func All() []sqlstore.Migrations {
 	return []sqlstore.Migrations{
-		sqlstore.Foundation(),                   // 00001
-		{Module: "oauth", FS: oauth.FS},         // 00100–00101
-		{Module: "pipeline", FS: pipeline.FS},   // 00200–00201, 00781
-		{Module: "portal", FS: portal.FS},       // 00300–00302, 00610
-		{Module: "mappings", FS: mappings.FS},   // 00400
-		{Module: "payments", FS: payments.FS},   // 00500
-		{Module: "registers", FS: registers.FS}, // 00510
-		{Module: "mailbox", FS: mailbox.FS},     // 00520
-		{Module: "citizens", FS: citizens.FS},   // 00600
-		{Module: "catalogue", FS: catalogue.FS}, // 00650
-		{Module: "retention", FS: retention.FS}, // 00780
+		sqlstore.Foundation(),                     // 00001
+		{Module: "oauth", FS: oauth.FS},           // 00100–00101
+		{Module: "pipeline", FS: pipeline.FS},     // 00200–00201, 00781
+		{Module: "portal", FS: portal.FS},         // 00300–00302, 00610
+		{Module: "mappings", FS: mappings.FS},     // 00400
+		{Module: "payments", FS: payments.FS},     // 00500
+		{Module: "registers", FS: registers.FS},   // 00510
+		{Module: "mailbox", FS: mailbox.FS},       // 00520
+		{Module: "citizens", FS: citizens.FS},     // 00600
+		{Module: "catalogue", FS: catalogue.FS},   // 00650
+		{Module: "fitconnect", FS: fitconnect.FS}, // 00770
+		{Module: "retention", FS: retention.FS},   // 00780
 	}
 }
