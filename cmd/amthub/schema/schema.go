@@ -8,6 +8,8 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 
 	fitconnect "github.com/amthub/amthub/connectors/fitconnect/migrations"
+	access "github.com/amthub/amthub/hub/access/migrations"
+	audit "github.com/amthub/amthub/hub/audit/migrations"
 	catalogue "github.com/amthub/amthub/hub/catalogue/migrations"
 	citizens "github.com/amthub/amthub/hub/citizens/migrations"
 	mailbox "github.com/amthub/amthub/hub/mailbox/migrations"
@@ -15,6 +17,8 @@ import (
 	pipeline "github.com/amthub/amthub/hub/pipeline/migrations"
 	registers "github.com/amthub/amthub/hub/registers/migrations"
 	retention "github.com/amthub/amthub/hub/retention/migrations"
+	tenants "github.com/amthub/amthub/hub/sqlstore/migrations/tenants"
+	staff "github.com/amthub/amthub/hub/staff/migrations"
 	mappings "github.com/amthub/amthub/mappings/migrations"
 	oauth "github.com/amthub/amthub/oauth/migrations"
 	portal "github.com/amthub/amthub/portal/migrations"
@@ -40,6 +44,10 @@ func All() []sqlstore.Migrations {
 		{Module: "mailbox", FS: mailbox.FS},       // 00520
 		{Module: "citizens", FS: citizens.FS},     // 00600
 		{Module: "catalogue", FS: catalogue.FS},   // 00650
+		{Module: "tenants", FS: tenants.FS},       // 00700
+		{Module: "staff", FS: staff.FS},           // 00710
+		{Module: "access", FS: access.FS},         // 00720
+		{Module: "audit", FS: audit.FS},           // 00730
 		{Module: "fitconnect", FS: fitconnect.FS}, // 00770
 		{Module: "retention", FS: retention.FS},   // 00780
 	}

@@ -1,0 +1,11 @@
+// Package migrations holds the schema of the access module (hub/access):
+// the table staff_grants. It imports nothing, so cmd/amthub/schema can
+// compose it with the other modules' migrations into one run.
+package migrations
+
+import "embed"
+
+// FS holds the module's migrations, one goose SQL file each.
+//
+//go:embed *.sql
+var FS embed.FS
