@@ -91,6 +91,14 @@ type Changes struct {
 	Events          []*Event
 	Deliver         bool
 	DropAttachments bool
+	// Hold are status reports to keep until they can be applied in
+	// order; Released are held ones applied or let go of now.
+	Hold, Released []StatusReport
+}
+
+// Changed reports whether the rules decided anything to persist.
+func (c Changes) Changed() bool {
+	return len(c.Events) > 0 || len(c.Hold) > 0 || len(c.Released) > 0
 }
 
 // Pending returns what the rules decided since the submission was loaded
@@ -257,33 +265,33 @@ func (s *Submission) Redeliver(maxDeliveries int, now time.Time) bool {
 	return true
 }
 
-// ApplyReply applies a Fachverfahren's reply of type typ, sent by
-// destinationID: a decision moves the submission, a status report or a
-// mailbox message is recorded on the timeline. A reply about another
-// destination's submission is not found.
-func (s *Submission) ApplyReply(destinationID, typ string, body ReplyMessage, now time.Time) error {
-	if s.DestinationID != destinationID {
+// ApplyReply applies a Fachverfahren's reply r at now: a decision moves
+// the submission, a status report is applied in the Fachverfahren's order
+// (ReportStatus), a mailbox message is recorded on the timeline. A reply
+// about another destination's submission is not found.
+func (s *Submission) ApplyReply(r Reply, now time.Time) error {
+	if s.DestinationID != r.DestinationID {
 		return &Error{Code: ENOTFOUND, Kind: "submission_not_found", Message: "reply for an unknown submission"}
 	}
-	actor := "fachverfahren:" + destinationID
-	switch typ {
+	actor := "fachverfahren:" + r.DestinationID
+	switch r.Type {
 	case ReplyAccept:
-		_, err := s.Decide(StateAccepted, actor, EventData(map[string]any{"reference": body.Reference}), now)
+		_, err := s.Decide(StateAccepted, actor, EventData(map[string]any{"reference": r.Body.Reference}), now)
 		return err
 	case ReplyReject:
-		_, err := s.Decide(StateRejected, actor, EventData(map[string]any{"reason": body.Reason}), now)
+		_, err := s.Decide(StateRejected, actor, EventData(map[string]any{"reason": r.Body.Reason}), now)
 		return err
 	case ReplyStatus:
-		s.Record(EventStatusPrefix+strings.ToLower(body.Status), actor,
-			EventData(map[string]any{"status": body.Status, "message": body.Message}))
+		_, err := s.ReportStatus(StatusOf(r), now)
+		return err
 	case ReplyMailbox:
 		title := ""
-		if body.Mailbox != nil {
-			title = body.Mailbox.Title
+		if r.Body.Mailbox != nil {
+			title = r.Body.Mailbox.Title
 		}
 		s.Record(EventMailboxReceived, actor, EventData(map[string]any{"title": title}))
 	default:
-		return Errorf(EINVALID, "unknown reply type %q", typ)
+		return Errorf(EINVALID, "unknown reply type %q", r.Type)
 	}
 	return nil
 }

@@ -143,6 +143,15 @@ type Submission struct {
 	// ContentDeletedAt is when the retention job deleted the data and the
 	// attachments' content and file names; the metadata stays.
 	ContentDeletedAt *time.Time
+	// Status is the current processing status the Fachverfahren reported
+	// (a Status* value, "" before the first), StatusSequence the highest
+	// sequence number applied, StatusTime the Fachverfahren's time of the
+	// current status; Held counts the status reports waiting to be
+	// applied in order (see ReportStatus).
+	Status         string
+	StatusSequence int
+	StatusTime     *time.Time
+	Held           int
 
 	// pending is what rules decided and the store has yet to persist.
 	pending Changes

@@ -84,6 +84,12 @@ type ReplyMessage struct {
 	// status: one of the Status* values, and an optional note.
 	Status  string `json:"status,omitempty"`
 	Message string `json:"message,omitempty"`
+	// status, optional: the status's place in the Fachverfahren's
+	// processing of the submission, 1 for the first status and one more
+	// for each next. With it the hub applies statuses in this order and
+	// recognises a status sent again (under a new message id) as the same;
+	// without it, it orders by cloudEvents:time.
+	Sequence int `json:"sequence,omitempty"`
 	// mailbox: a message for the applicant.
 	Mailbox *MailboxReply `json:"mailbox,omitempty"`
 }

@@ -54,6 +54,19 @@ func (c *Client) NewStatus(sub *Submission, status, msg string) Reply {
 	return r
 }
 
+// NewNumberedStatus builds a status reply with its sequence number: 1 for
+// the submission's first status, one more for each next. The hub applies
+// numbered statuses in this order whatever order they arrive in, and takes
+// a number it has applied as a repeat even under a new reply id (say, the
+// answer of another instance to a redelivered submission). Number all the
+// statuses of a submission or none; without numbers the hub orders by the
+// replies' time.
+func (c *Client) NewNumberedStatus(sub *Submission, seq int, status, msg string) Reply {
+	r := c.NewStatus(sub, status, msg)
+	r.Body.Sequence = seq
+	return r
+}
+
 // NewMailbox builds a reply carrying a message for the applicant's mailbox.
 func (c *Client) NewMailbox(sub *Submission, m hub.MailboxReply) Reply {
 	r := c.newReply(sub, hub.ReplyMailbox)
@@ -85,6 +98,12 @@ func (c *Client) Reject(ctx context.Context, sub *Submission, code, msg string) 
 // Status reports processing progress (hub.StatusReceived, …).
 func (c *Client) Status(ctx context.Context, sub *Submission, status, msg string) error {
 	return c.Send(ctx, c.NewStatus(sub, status, msg))
+}
+
+// NumberedStatus reports processing progress with its sequence number
+// (see NewNumberedStatus).
+func (c *Client) NumberedStatus(ctx context.Context, sub *Submission, seq int, status, msg string) error {
+	return c.Send(ctx, c.NewNumberedStatus(sub, seq, status, msg))
 }
 
 // Mailbox sends a message to the applicant's mailbox.
@@ -143,6 +162,8 @@ func (r Reply) Validate() error {
 		problem = "case id missing"
 	case r.Time.IsZero():
 		problem = "time missing"
+	case r.Body.Sequence < 0 || r.Body.Sequence > 0 && r.Type != hub.ReplyStatus:
+		problem = "sequence must be positive and on a status only"
 	}
 	if problem == "" {
 		problem = r.validateType()

@@ -153,6 +153,16 @@ func decodeReply(msg *message.Message) (Reply, error) {
 	if err := json.Unmarshal(msg.Payload, &r.Body); err != nil {
 		return r, hub.Errorf(hub.EINVALID, "reply body is not JSON: %v", err)
 	}
+	if t := msg.Metadata.Get("cloudEvents:time"); t != "" {
+		at, err := time.Parse(time.RFC3339Nano, t)
+		if err != nil {
+			return r, hub.Errorf(hub.EINVALID, "cloudEvents:time %q is not an RFC 3339 time", t)
+		}
+		r.Time = at
+	}
+	if r.Body.Sequence < 0 {
+		return r, hub.Errorf(hub.EINVALID, "negative sequence %d", r.Body.Sequence)
+	}
 	if !hub.ValidID(r.Body.SubmissionID) {
 		return r, hub.Errorf(hub.EINVALID, "reply without a valid submissionId")
 	}

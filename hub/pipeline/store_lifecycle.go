@@ -77,22 +77,27 @@ func (s *Store) update(ctx context.Context, tx *sqlstore.Tx, id string, fn func(
 	if err := fn(sub); err != nil {
 		return nil, err
 	}
+	if _, err := s.releaseHeld(ctx, tx, sub, false); err != nil {
+		return nil, err
+	}
 	return sub, s.persist(ctx, tx, sub)
 }
 
 // persist writes what the rules decided about sub. Every change of a
-// submission records an event, so a submission without pending events is
-// unchanged and costs no write.
+// submission records an event or holds or releases a status report, so a
+// submission without pending changes is unchanged and costs no write.
 func (s *Store) persist(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submission) error {
 	ch := sub.Pending()
-	if len(ch.Events) == 0 {
+	if !ch.Changed() {
 		return nil
 	}
 	set, args := `state = $2, content_type = $3, data_hash = $4, submitted_at = $5, forwarded_at = $6, decided_at = $7,
-		deliveries = $8`, []any{sub.ID, sub.State.String(), sqlstore.NullString(sub.ContentType), sqlstore.NullString(sub.DataHash),
-		sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt, sub.Deliveries}
+		deliveries = $8, status = $9, status_sequence = $10, status_time = $11, held_statuses = $12`,
+		[]any{sub.ID, sub.State.String(), sqlstore.NullString(sub.ContentType), sqlstore.NullString(sub.DataHash),
+			sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt, sub.Deliveries,
+			sqlstore.NullString(sub.Status), sub.StatusSequence, sub.StatusTime, sub.Held}
 	if sub.Data != nil { // loaded or set by the rules; never read back only to be written again
-		set, args = set+`, data = $9`, append(args, sub.Data)
+		set, args = set+`, data = $13`, append(args, sub.Data)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET `+set+` WHERE id = $1`, args...); err != nil {
 		return fmt.Errorf("update submission %s: %w", sub.ID, err)
@@ -101,6 +106,9 @@ func (s *Store) persist(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submissio
 		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET content = NULL WHERE submission_id = $1`, sub.ID); err != nil {
 			return fmt.Errorf("drop attachments of %s: %w", sub.ID, err)
 		}
+	}
+	if err := s.persistHeld(ctx, tx, sub, ch); err != nil {
+		return err
 	}
 	if err := s.appendEvents(ctx, tx, ch.Events); err != nil {
 		return err

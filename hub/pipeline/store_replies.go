@@ -77,12 +77,7 @@ func lockForForward(ctx context.Context, tx *sqlstore.Tx, ids []any) ([]*hub.Sub
 }
 
 // Reply is a Fachverfahren's answer as the reply consumer received it.
-type Reply struct {
-	MessageID     string // deduplication key
-	DestinationID string // from the routing key: who sent it
-	Type          string // accept, reject, status, mailbox
-	Body          hub.ReplyMessage
-}
+type Reply = hub.Reply
 
 // ApplyReply applies a reply (hub.Submission.ApplyReply) exactly once: the
 // inbox claim and the effect commit together, so the same message twice
@@ -91,7 +86,10 @@ type Reply struct {
 func (s *Store) ApplyReply(ctx context.Context, r Reply) (applied bool, err error) {
 	now := s.db.Now()
 	applied, err = s.UpdateOnce(ctx, "replies", r.MessageID, r.Body.SubmissionID, func(sub *hub.Submission) error {
-		return sub.ApplyReply(r.DestinationID, r.Type, r.Body, now)
+		if r.Time.IsZero() {
+			r.Time = now // a Fachverfahren that sends no time: ordered by arrival
+		}
+		return sub.ApplyReply(r, now)
 	})
 	if hub.ErrorKind(err) == "submission_not_found" {
 		return false, &hub.Error{Code: hub.ENOTFOUND, Kind: "submission_not_found", Message: "reply for an unknown submission"}

@@ -9,8 +9,8 @@ import (
 	"github.com/amthub/amthub/hub/poll"
 )
 
-// Sweeper expires unfinished submissions and redelivers forwarded ones
-// whose receipt is overdue.
+// Sweeper expires unfinished submissions, redelivers forwarded ones whose
+// receipt is overdue, and stops waiting for status numbers that never came.
 type Sweeper struct {
 	Store *Store
 	Now   hub.Clock
@@ -23,6 +23,9 @@ type Sweeper struct {
 	ReceiptTimeout time.Duration
 	// MaxDeliveries bounds the deliveries of one submission. Default 10.
 	MaxDeliveries int
+	// ReorderWait is how long a numbered status report waits for the
+	// numbers before it before the gap is skipped. Default 1 min.
+	ReorderWait time.Duration
 }
 
 // Run sweeps until ctx ends.
@@ -41,6 +44,9 @@ func (s *Sweeper) SweepOnce(ctx context.Context) {
 	if s.MaxDeliveries <= 0 {
 		s.MaxDeliveries = 10
 	}
+	if s.ReorderWait <= 0 {
+		s.ReorderWait = time.Minute
+	}
 	if n, err := s.Store.ExpireDue(ctx, 500); err != nil {
 		s.Logger.Warn("expiring submissions failed", "error", err)
 	} else if n > 0 {
@@ -50,5 +56,10 @@ func (s *Sweeper) SweepOnce(ctx context.Context) {
 		s.Logger.Warn("redelivering submissions failed", "error", err)
 	} else if n > 0 {
 		s.Logger.Info("redelivered submissions without receipt", "count", n)
+	}
+	if n, err := s.Store.ReleaseOverdue(ctx, s.Now().Add(-s.ReorderWait), 500); err != nil {
+		s.Logger.Warn("releasing held statuses failed", "error", err)
+	} else if n > 0 {
+		s.Logger.Info("applied held statuses across a missing sequence number", "submissions", n)
 	}
 }

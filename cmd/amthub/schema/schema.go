@@ -36,7 +36,7 @@ func All() []sqlstore.Migrations {
 	return []sqlstore.Migrations{
 		sqlstore.Foundation(),                     // 00001
 		{Module: "oauth", FS: oauth.FS},           // 00100–00101
-		{Module: "pipeline", FS: pipeline.FS},     // 00200–00201, 00781
+		{Module: "pipeline", FS: pipeline.FS},     // 00200–00201, 00781, 00810
 		{Module: "portal", FS: portal.FS},         // 00300–00302, 00610
 		{Module: "mappings", FS: mappings.FS},     // 00400
 		{Module: "payments", FS: payments.FS},     // 00500

@@ -205,11 +205,13 @@ func (s *Simulator) decide(sub *fachverfahren.Submission) Applied {
 	a.Reference = reference(sub)
 	a.Replies = append(a.Replies, s.client.NewAccept(sub, a.Reference))
 	// Planned replies carry the time they are planned for, strictly
-	// increasing, so their order survives a transport that reorders (the
-	// in-process bus does).
+	// increasing, and statuses their sequence number, so their order
+	// survives a transport that reorders (the in-process bus does, and so
+	// do competing consumers), and another instance that answers the same
+	// submission again (without this one's log) sends the same numbers.
 	step := max(s.cfg.StatusDelay, time.Millisecond)
 	for i, st := range s.cfg.Statuses {
-		r := s.client.NewStatus(sub, st, "")
+		r := s.client.NewNumberedStatus(sub, i+1, st, "")
 		r.Time = r.Time.Add(time.Duration(i+1) * step)
 		a.Replies = append(a.Replies, r)
 	}

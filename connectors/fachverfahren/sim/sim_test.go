@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -173,6 +174,44 @@ func TestSimulatorIdempotent(t *testing.T) {
 			log, err := sim.ReadLog(cfg.LogPath)
 			if err != nil || len(log) != 1 || log[0].Decision != sim.DecisionAccepted {
 				t.Errorf("read log: got %+v, %v", log, err)
+			}
+		})
+	}
+}
+
+// TestSimulatorAnsweredElsewhere is the redelivery after a crash: the
+// hub sends a submission again, and another simulator instance, which has
+// not seen it, answers it again with new reply ids and times. Its statuses
+// carry the same sequence numbers, 1, 2, 3, so the hub takes them as
+// repeats (pipeline.TestRepliesInOrderWithParallelConsumers checks that
+// it does).
+func TestSimulatorAnsweredElsewhere(t *testing.T) {
+	for _, be := range fvtest.Backends() {
+		t.Run(be.Name, func(t *testing.T) {
+			b := be.New(t)
+			sub := b.Submission(`{"name":"Rex"}`)
+			var answers [2][]fvtest.Reply
+			for i := range answers {
+				_, stop := start(t, b, sim.Config{StatusDelay: -1}) // no log: a fresh instance
+				b.Publish(t, "tenant-a", sub)
+				answers[i], _ = replies(t, b, 4)
+				stop()
+			}
+			ids := map[string]bool{}
+			for i, answer := range answers {
+				var seqs []string
+				for _, r := range answer {
+					ids[r.MessageID] = true
+					if r.Body.Status != "" {
+						seqs = append(seqs, fmt.Sprintf("%s#%d", r.Body.Status, r.Body.Sequence))
+					}
+				}
+				if got, want := strings.Join(seqs, " "), "RECEIVED#1 PROCESSING#2 COMPLETED#3"; got != want {
+					t.Errorf("answer %d: statuses %s, want %s", i+1, got, want)
+				}
+			}
+			if len(ids) != 8 {
+				t.Errorf("%d distinct reply ids over two answers, want 8 (each instance makes its own)", len(ids))
 			}
 		})
 	}
