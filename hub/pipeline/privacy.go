@@ -49,6 +49,7 @@ func Privacy() []privacy.Declaration {
 		Tables: []privacy.Table{
 			{Name: "cases", Columns: []string{"citizen_id"}, Citizen: "citizen_id"},
 			{Name: "case_events", Columns: []string{"data"}},
+			{Name: "held_statuses", Columns: []string{"message"}}, // statuses waiting to be applied in order
 			{Name: "callback_deliveries"},
 		},
 	}}
