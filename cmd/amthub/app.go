@@ -14,6 +14,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub"
@@ -25,6 +28,7 @@ import (
 	"github.com/amthub/amthub/hub/outbox"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/telemetry"
 	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
 )
@@ -62,6 +66,8 @@ type App struct {
 	Tenants  *sqlstore.TenantService
 	// SimulatorURLs lists the outside systems simulated in this process.
 	SimulatorURLs map[string]string
+	// Telemetry makes the traces (the no-op provider unless OTEL_* ask).
+	Telemetry *telemetry.Telemetry
 
 	server  *httpserver.Server
 	workers []func(ctx context.Context)
@@ -71,8 +77,8 @@ type App struct {
 // openApp connects to everything the configuration names (SQLite, the
 // in-process bus and cache in dev), migrates the database and builds the
 // router. On error, whatever was opened is closed again.
-func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, err error) {
-	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), SimulatorURLs: map[string]string{}}
+func openApp(ctx context.Context, cfg Config, logger *slog.Logger, tel *telemetry.Telemetry) (app *App, err error) {
+	a := &App{Config: cfg, Logger: logger, Registry: prometheus.NewRegistry(), SimulatorURLs: map[string]string{}, Telemetry: tel}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -83,7 +89,7 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if cfg.Dev {
 		dbURL = "sqlite:" + cfg.DataDir + "/amthub.db"
 	}
-	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{MaxOpenConns: cfg.DatabasePool}); err != nil {
+	if a.DB, err = sqlstore.Open(ctx, dbURL, sqlstore.Options{MaxOpenConns: cfg.DatabasePool, Tracer: a.tracer()}); err != nil {
 		return nil, &configError{"AMTHUB_DATABASE_URL", err.Error()}
 	}
 	// Connection pool gauges (go_sql_*{db_name="amthub"}): waits mean the
@@ -124,14 +130,33 @@ func openApp(ctx context.Context, cfg Config, logger *slog.Logger) (app *App, er
 	if err = a.mountModules(ctx); err != nil {
 		return nil, err
 	}
-	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Cases.MarkForwarded, Workers: cfg.OutboxRelays})
+	relay := outbox.NewRelay(a.DB, a.Bus, logger, a.Registry, outbox.Config{OnSent: a.Cases.MarkForwarded, Workers: cfg.OutboxRelays,
+		Tracer: tel.Tracer})
 	a.workers = append(a.workers, relay.Run, func(ctx context.Context) { a.DB.Listen(ctx, logger) })
 	return a, nil
 }
 
+// tracer is the tracer provider for instrumentation that costs even when
+// nothing is recorded (HTTP and SQL wrappers): nil unless tracing is on.
+func (a *App) tracer() trace.TracerProvider {
+	if !a.Telemetry.Enabled {
+		return nil
+	}
+	return a.Telemetry.Tracer
+}
+
 // buildRouter mounts the operations endpoints; the API modules add theirs.
+// With tracing on, every request but the probes and metrics is a span,
+// named after its route pattern (httpserver.Observe names it).
 func (a *App) buildRouter() {
 	r := chi.NewRouter()
+	if tp := a.tracer(); tp != nil {
+		r.Use(otelhttp.NewMiddleware("http", otelhttp.WithTracerProvider(tp),
+			otelhttp.WithPropagators(telemetry.Propagator()), otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()),
+			otelhttp.WithFilter(func(r *http.Request) bool {
+				return r.URL.Path != "/metrics" && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"
+			})))
+	}
 	r.Use(httpserver.WithRequestID(a.Logger), httpserver.Observe(httpserver.NewMetrics(a.Registry)))
 	httpserver.MountOps(r, map[string]httpserver.Check{
 		"database": a.DB.Ready,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // Config is the configuration of a hub process, read once from the
@@ -79,6 +82,9 @@ type Config struct {
 	// provider about an open payment, counted from its creation; the last
 	// interval repeats until the payment is final or expires.
 	PaymentChecks []time.Duration
+	// Telemetry is what the standard OTEL_* variables say about traces:
+	// off unless they name an exporter or an OTLP endpoint.
+	Telemetry telemetry.Config
 }
 
 // Variable describes one environment variable the hub reads. Variables is
@@ -119,6 +125,14 @@ var Variables = []Variable{
 	{"AMTHUB_LOG_LEVEL", "`info`", "`debug`, `info`, `warn`, `error`"},
 	{"AMTHUB_LOG_FORMAT", "`json`", "`json` or `text` (logs go to stderr, never with tokens or personal data)"},
 	{"AMTHUB_SHUTDOWN_TIMEOUT", "`8s`", "how long SIGTERM waits for in-flight requests and workers"},
+	{"OTEL_SDK_DISABLED", "`false`", "`true` switches tracing off whatever else is set"},
+	{"OTEL_TRACES_EXPORTER", "`otlp` when an endpoint is set, else `none`", "`otlp` exports traces over OTLP/HTTP; `none` switches them off"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "none: tracing off", "OTLP/HTTP collector base URL, e.g. `http://collector:4318` (traces go to `/v1/traces`); the exporter's other standard variables (`OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, …) apply"},
+	{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "none", "full OTLP/HTTP URL for traces, instead of the base URL"},
+	{"OTEL_EXPORTER_OTLP_PROTOCOL", "`http/protobuf`", "only `http/protobuf` is supported"},
+	{"OTEL_SERVICE_NAME", "`amthub`", "the `service.name` of the spans; `OTEL_RESOURCE_ATTRIBUTES` adds to the resource"},
+	{"OTEL_TRACES_SAMPLER", "`parentbased_always_on`", "`always_on`, `always_off`, `traceidratio`, or their `parentbased_` forms"},
+	{"OTEL_TRACES_SAMPLER_ARG", "`1`", "the ratio for the `traceidratio` samplers, 0 to 1"},
 }
 
 // configError names the variable at fault, so start-up fails with one clear
@@ -133,7 +147,7 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	c := Config{Dev: dev}
 	sections := []func(getenv func(string) string) error{
 		c.loadHTTP, c.loadLogging, c.loadLifecycle, c.loadPayments,
-		c.loadPostbox, c.loadRegisters, c.loadPool,
+		c.loadPostbox, c.loadRegisters, c.loadPool, c.loadTelemetry,
 	}
 	if !dev {
 		sections = append(sections, c.loadServices)
@@ -327,6 +341,17 @@ func (c *Config) loadRegisters(getenv func(string) string) error {
 	return durations(getenv, map[string]*time.Duration{"AMTHUB_REGISTER_TIMEOUT": &c.RegisterTimeout})
 }
 
+// loadTelemetry reads the standard OTEL_* variables for traces.
+func (c *Config) loadTelemetry(getenv func(string) string) error {
+	var err error
+	c.Telemetry, err = telemetry.FromEnv(getenv)
+	var verr *telemetry.VariableError
+	if errors.As(err, &verr) {
+		return &configError{verr.Name, verr.Msg}
+	}
+	return err
+}
+
 // loadLogging reads the log level and format.
 func (c *Config) loadLogging(getenv func(string) string) error {
 	c.LogFormat = "json"
@@ -375,11 +400,12 @@ func defaultDataDir() string {
 	return "amthub-data"
 }
 
-// newLogger returns the process logger: JSON (or text) on stderr.
+// newLogger returns the process logger: JSON (or text) on stderr; a line
+// logged with a traced context carries trace_id and span_id.
 func newLogger(c Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+		return slog.New(telemetry.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	return slog.New(telemetry.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 }

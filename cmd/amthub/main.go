@@ -15,6 +15,7 @@ import (
 
 	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 func main() {
@@ -114,8 +115,23 @@ func newServeCommand(stdout io.Writer, getenv func(string) string) *cobra.Comman
 // serve opens, listens and runs the hub until ctx ends. ready, if not nil,
 // is called once the hub listens.
 func serve(ctx context.Context, cfg Config, ready func(*App) error) error {
+	tel, err := telemetry.New(ctx, cfg.Telemetry)
+	if err != nil {
+		return &configError{"OTEL_EXPORTER_OTLP_ENDPOINT", err.Error()}
+	}
+	return serveWith(ctx, cfg, tel, ready)
+}
+
+// serveWith is serve with tracing set up by the caller. On the way out it
+// flushes the spans still buffered.
+func serveWith(ctx context.Context, cfg Config, tel *telemetry.Telemetry, ready func(*App) error) error {
 	logger := newLogger(cfg)
-	app, err := openApp(ctx, cfg, logger)
+	defer func() {
+		if err := tel.Shutdown(context.WithoutCancel(ctx)); err != nil {
+			logger.Warn("traces not flushed", "error", err)
+		}
+	}()
+	app, err := openApp(ctx, cfg, logger, tel)
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,7 @@ func (a *App) mountModules(ctx context.Context) error {
 		consumers = 1 // the in-process bus hands every message to every subscription
 	}
 	replies := pipeline.NewReplyConsumer(a.Cases, a.Bus, a.Logger, a.Registry, consumers)
+	replies.Trace(a.Telemetry.Tracer)
 	if err := a.mountConnectors(ctx, api, replies, kek); err != nil {
 		return err
 	}

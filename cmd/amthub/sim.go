@@ -23,7 +23,7 @@ func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) e
 		if logDir != "" {
 			logPath = filepath.Join(logDir, "sim-"+d.DestinationID+".log")
 		}
-		s, err := sim.New(sim.Config{DestinationID: d.DestinationID, LogPath: logPath},
+		s, err := sim.New(sim.Config{DestinationID: d.DestinationID, LogPath: logPath, Tracer: app.Telemetry.Tracer},
 			app.Bus, app.Bus, app.Logger.With("component", "sim", "destination", d.DestinationID))
 		if err != nil {
 			return fmt.Errorf("simulator for %s: %w", d.Name, err)

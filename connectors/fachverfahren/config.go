@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // destinationIDPattern is what may stand in a queue name and before the
@@ -40,6 +43,12 @@ type Config struct {
 	// an error hands the event back for redelivery. Without it, such
 	// events are acknowledged unread.
 	OnEvent func(ctx context.Context, ev *Event) error
+	// Tracer, if set, makes a span of handling each submission, a child
+	// of the trace context the hub sent with it (W3C traceparent), and a
+	// span of each reply, whose context the reply carries back to the hub.
+	// Nil: no spans, the hub's trace context is passed on unchanged. Pass
+	// otel.GetTracerProvider() to use the global provider.
+	Tracer trace.TracerProvider
 }
 
 // Validate reports whether the configuration can work.
@@ -75,6 +84,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider()
 	}
 	return c
 }

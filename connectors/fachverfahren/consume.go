@@ -14,6 +14,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // Metadata keys the hub's bus sets on a consumed message.
@@ -134,7 +135,11 @@ func (c *Client) handle(ctx context.Context, msg *message.Message, handler Handl
 		msg.Nack() // poison: the delivery limit dead-letters it soon
 		return
 	}
-	if err = call(msg.Context(), handler, sub); err != nil {
+	hctx, span := telemetry.StartProcess(msg.Context(), c.cfg.Tracer, bus.DestinationQueue(c.cfg.DestinationID), msg.UUID, msg.Metadata)
+	err = call(hctx, handler, sub)
+	telemetry.RecordError(span, err)
+	span.End()
+	if err != nil {
 		// The error text may quote the submission; log ids only.
 		c.tries.failed(msg.UUID)
 		wait := backoff(c.tries.attempts(msg.UUID))

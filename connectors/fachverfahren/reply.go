@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // ErrInvalidReply is returned, wrapped, for a reply the hub would refuse.
@@ -126,7 +128,6 @@ func (c *Client) Send(ctx context.Context, r Reply) error {
 		return fmt.Errorf("encode %s reply %s: %w", r.Type, r.ID, err)
 	}
 	msg := message.NewMessage(r.ID, body)
-	msg.SetContext(ctx)
 	md := msg.Metadata
 	md.Set("cloudEvents:specversion", hub.CloudEventsSpec)
 	md.Set("cloudEvents:id", r.ID)
@@ -140,9 +141,16 @@ func (c *Client) Send(ctx context.Context, r Reply) error {
 	md.Set(hub.HeaderDestination, c.cfg.DestinationID)
 	if r.TraceParent != "" {
 		md.Set(hub.HeaderTraceParent, r.TraceParent)
+		if !trace.SpanContextFromContext(ctx).IsValid() { // a stored reply sent again: its submission's trace
+			ctx = telemetry.Extract(ctx, md)
+		}
 	}
 	topic := bus.Topic(bus.RepliesExchange, c.cfg.DestinationID+"."+r.Type)
+	ctx, span := telemetry.StartPublish(ctx, c.cfg.Tracer, topic, r.ID, md)
+	defer span.End()
+	msg.SetContext(ctx)
 	if err := c.pub.Publish(topic, msg); err != nil {
+		telemetry.RecordError(span, err)
 		return fmt.Errorf("publish %s reply %s for submission %s: %w", r.Type, r.ID, r.Body.SubmissionID, err)
 	}
 	return nil

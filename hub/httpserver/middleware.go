@@ -12,6 +12,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/hub"
 )
@@ -123,6 +125,10 @@ func Observe(m *Metrics) func(http.Handler) http.Handler {
 				status := sw.status
 				if status == 0 {
 					status = http.StatusOK
+				}
+				if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+					span.SetName(r.Method + " " + route)
+					span.SetAttributes(attribute.String("http.route", route))
 				}
 				elapsed := time.Since(start)
 				m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()

@@ -14,10 +14,14 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // Relay moves outbox messages to a publisher.
@@ -45,6 +49,10 @@ type Config struct {
 	// the next one's publishing. Default 1; on SQLite, whose single writer
 	// serialises them, more do not help.
 	Workers int
+	// Tracer makes a span per batch, linked to the traces of its messages,
+	// and a publish span per message, a child of the trace stored with the
+	// message (the request that wrote it). Nil: no spans.
+	Tracer trace.TracerProvider
 	// OnSent, if set, runs in the claiming transaction for the messages the
 	// bus confirmed, before they are deleted: state that depends on the
 	// confirm (a submission's "forwarded") commits with the deletion.
@@ -66,6 +74,9 @@ func (c *Config) defaults() {
 	}
 	if c.Workers <= 0 {
 		c.Workers = 1
+	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider()
 	}
 }
 
@@ -136,8 +147,10 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		if err != nil || len(batch) == 0 {
 			return err
 		}
+		ctx, span := r.startBatch(ctx, batch)
+		defer span.End()
 		published := time.Now()
-		errs := r.publish(batch)
+		errs := r.publish(ctx, batch)
 		r.metrics.publish.Observe(time.Since(published).Seconds())
 		var done []string
 		var sentMsgs []hub.OutboxMessage
@@ -148,7 +161,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 				continue
 			}
 			r.metrics.failed.Inc()
-			r.logger.Warn("outbox publish failed", "message_id", m.ID, "topic", m.Topic, "attempt", m.Attempts+1, "error", errs[i])
+			r.logger.WarnContext(ctx, "outbox publish failed", "message_id", m.ID, "topic", m.Topic, "attempt", m.Attempts+1, "error", errs[i])
 			if err := sqlstore.DeferOutbox(ctx, tx, m.ID, r.db.Now().Add(r.backoff(m.Attempts)), errs[i].Error()); err != nil {
 				return err
 			}
@@ -174,17 +187,37 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// startBatch starts the span of one batch, linked to the trace each of its
+// messages was written in.
+func (r *Relay) startBatch(ctx context.Context, batch []hub.OutboxMessage) (context.Context, trace.Span) {
+	links := make([]trace.Link, 0, len(batch))
+	for _, m := range batch {
+		if sc := trace.SpanContextFromContext(telemetry.Extract(ctx, m.Metadata)); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	return r.cfg.Tracer.Tracer(telemetry.ScopeName).Start(ctx, "outbox relay", trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("amthub.outbox.batch_size", len(batch))))
+}
+
 // publish sends the batch with up to Parallel confirms outstanding and
-// returns one error slot per message.
-func (r *Relay) publish(batch []hub.OutboxMessage) []error {
+// returns one error slot per message. Each publish is a span in the trace
+// its message was written in, linked to the batch's span.
+func (r *Relay) publish(ctx context.Context, batch []hub.OutboxMessage) []error {
 	errs := make([]error, len(batch))
 	sem := make(chan struct{}, r.cfg.Parallel)
+	batchLink := trace.LinkFromContext(ctx)
 	var wg sync.WaitGroup
 	for i := range batch {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			errs[i] = r.publisher.Publish(batch[i].Topic, ToMessage(batch[i]))
+			msg := ToMessage(batch[i])
+			mctx := telemetry.Extract(ctx, batch[i].Metadata)
+			_, span := telemetry.StartPublish(mctx, r.cfg.Tracer, batch[i].Topic, msg.UUID, msg.Metadata, batchLink)
+			errs[i] = r.publisher.Publish(batch[i].Topic, msg)
+			telemetry.RecordError(span, errs[i])
+			span.End()
 		})
 	}
 	wg.Wait()

@@ -9,9 +9,12 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // ReplyConsumer applies the Fachverfahren's replies to the case timelines.
@@ -22,6 +25,7 @@ type ReplyConsumer struct {
 	logger  *slog.Logger
 	workers int
 	applied *prometheus.CounterVec
+	tracer  trace.TracerProvider
 }
 
 // NewReplyConsumer returns a consumer of the replies queue with the given
@@ -44,6 +48,11 @@ type MailboxDeliverer func(ctx context.Context, messageID, destinationID, caseID
 // recording them on the timeline. Both steps are idempotent, so a reply
 // redelivered after a failure between them is completed, not doubled.
 func (c *ReplyConsumer) DeliverMailbox(deliver MailboxDeliverer) { c.mailbox = deliver }
+
+// Trace makes the consumer process each reply in a span, a child of the
+// trace context the reply carries (the Fachverfahren's handling of the
+// submission).
+func (c *ReplyConsumer) Trace(tp trace.TracerProvider) { c.tracer = tp }
 
 // Run consumes until ctx ends.
 func (c *ReplyConsumer) Run(ctx context.Context) {
@@ -83,9 +92,15 @@ func (c *ReplyConsumer) consume(ctx context.Context) {
 // burn through the queue's delivery limit within milliseconds and
 // dead-letter a perfectly good reply.
 func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
+	if c.tracer != nil {
+		var span trace.Span
+		ctx, span = telemetry.StartProcess(ctx, c.tracer, bus.RepliesQueue, msg.UUID, msg.Metadata)
+		span.SetAttributes(attribute.String("amthub.reply.routing_key", msg.Metadata.Get(bus.RoutingKeyKey)))
+		defer span.End()
+	}
 	r, err := decodeReply(msg)
 	if err != nil {
-		c.refuse(msg, r.Type, err)
+		c.refuse(ctx, msg, r.Type, err)
 		return
 	}
 	var applied bool
@@ -96,7 +111,7 @@ func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
 			break
 		}
 		c.applied.WithLabelValues(r.Type, "retried").Inc()
-		c.logger.Warn("applying a reply failed; retrying", "message_id", msg.UUID, "error", err, "in", delay)
+		c.logger.WarnContext(ctx, "applying a reply failed; retrying", "message_id", msg.UUID, "error", err, "in", delay)
 		select {
 		case <-ctx.Done():
 		case <-time.After(delay):
@@ -111,9 +126,9 @@ func (c *ReplyConsumer) handle(ctx context.Context, msg *message.Message) {
 		c.applied.WithLabelValues(r.Type, "duplicate").Inc()
 		msg.Ack()
 	case hub.ErrorCode(err) != hub.EINTERNAL:
-		c.refuse(msg, r.Type, err)
+		c.refuse(ctx, msg, r.Type, err)
 	default:
-		c.logger.Warn("applying a reply failed; handing it back to the broker", "message_id", msg.UUID, "error", err)
+		c.logger.WarnContext(ctx, "applying a reply failed; handing it back to the broker", "message_id", msg.UUID, "error", err)
 		msg.Nack()
 	}
 }
@@ -131,9 +146,9 @@ func (c *ReplyConsumer) apply(ctx context.Context, msg *message.Message, r Reply
 	return applied, err
 }
 
-func (c *ReplyConsumer) refuse(msg *message.Message, typ string, err error) {
+func (c *ReplyConsumer) refuse(ctx context.Context, msg *message.Message, typ string, err error) {
 	c.applied.WithLabelValues(typ, "refused").Inc()
-	c.logger.Warn("refused a reply", "message_id", msg.UUID, "routing_key", msg.Metadata.Get(bus.RoutingKeyKey), "error", err)
+	c.logger.WarnContext(ctx, "refused a reply", "message_id", msg.UUID, "routing_key", msg.Metadata.Get(bus.RoutingKeyKey), "error", err)
 	msg.Ack()
 }
 

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // appendEvent adds an event to its case's timeline inside tx, numbering it
@@ -22,6 +25,15 @@ func (s *Store) appendEvent(ctx context.Context, tx *sqlstore.Tx, e *hub.Event) 
 func (s *Store) appendEvents(ctx context.Context, tx *sqlstore.Tx, events []*hub.Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	ctx, span := telemetry.Start(ctx, "timeline append")
+	defer span.End()
+	if span.IsRecording() {
+		types := make([]string, len(events))
+		for i, e := range events {
+			types[i] = e.Type
+		}
+		span.SetAttributes(attribute.StringSlice("amthub.event.types", types))
 	}
 	now := s.db.Now()
 	byCase := make(map[string]*hub.Event, len(events))

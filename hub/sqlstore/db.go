@@ -17,7 +17,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"go.opentelemetry.io/otel/trace"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/amthub/amthub/hub"
 )
@@ -51,6 +52,10 @@ type DB struct {
 type Options struct {
 	// MaxOpenConns bounds the connection pool (PostgreSQL); default 20.
 	MaxOpenConns int
+	// Tracer, if set, makes a span of each statement and transaction run
+	// under a span already in the context (see telemetry.ChildrenOnly).
+	// Nil: the driver is not wrapped at all.
+	Tracer trace.TracerProvider
 }
 
 // Open opens the database named by rawURL: "postgres://…" or
@@ -62,7 +67,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		db.Dialect = Postgres
-		db.DB, err = sql.Open("pgx", rawURL)
+		db.DB, err = openPostgres(rawURL, opts.Tracer)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -79,7 +84,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
-		db.DB, err = sql.Open("sqlite", sqliteDSN(path))
+		db.DB, err = openSQLite(sqliteDSN(path), opts.Tracer)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

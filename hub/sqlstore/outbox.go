@@ -6,14 +6,19 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // notifyChannel is the PostgreSQL channel that wakes outbox relays.
 const notifyChannel = "amthub_outbox"
 
 // Enqueue writes messages into the outbox inside tx. They are relayed after
-// the transaction commits; a rolled-back transaction sends nothing.
+// the transaction commits; a rolled-back transaction sends nothing. The
+// trace context of ctx is stored with each message that has none, so the
+// relay's publish continues the trace of the request that wrote it.
 func Enqueue(ctx context.Context, tx *Tx, msgs ...hub.OutboxMessage) error {
 	now := tx.db.Now()
 	for i := range msgs {
@@ -23,6 +28,12 @@ func Enqueue(ctx context.Context, tx *Tx, msgs ...hub.OutboxMessage) error {
 		}
 		if m.Topic == "" || m.TenantID == "" {
 			return fmt.Errorf("enqueue %s: topic and tenant are required", m.ID)
+		}
+		if m.Metadata[hub.HeaderTraceParent] == "" && trace.SpanContextFromContext(ctx).IsValid() {
+			if m.Metadata == nil {
+				m.Metadata = map[string]string{}
+			}
+			telemetry.Inject(ctx, m.Metadata)
 		}
 		meta, err := json.Marshal(m.Metadata)
 		if err != nil {

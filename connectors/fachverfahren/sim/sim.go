@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/connectors/fachverfahren"
 	"github.com/amthub/amthub/hub"
@@ -54,6 +55,9 @@ type Config struct {
 	Concurrency int
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Tracer, if set, traces each submission's handling and replies (see
+	// fachverfahren.Config.Tracer).
+	Tracer trace.TracerProvider
 }
 
 // Validate reports whether the configuration can work.
@@ -136,6 +140,7 @@ func New(cfg Config, pub message.Publisher, sub message.Subscriber, logger *slog
 		Concurrency:   cfg.Concurrency,
 		Source:        "/fachverfahren/" + cfg.DestinationID + "/sim",
 		Now:           cfg.Now,
+		Tracer:        cfg.Tracer,
 	}, pub, sub, logger)
 	if err != nil {
 		return nil, fmt.Errorf("fachverfahren simulator: %w", err)
