@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +31,7 @@ func TestOneTracePerSubmission(t *testing.T) {
 			tel := telemetry.WithProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 			base, demo := startTraced(t, mode, tel)
 			dest := demo.Destinations[0]
-			submitID := submitOnce(t, base, demo, dest)
+			submitID := submitOnce(t, base, vendorToken(t, base, demo), dest)
 
 			var tr *traceTree
 			deadline := time.Now().Add(30 * time.Second)
@@ -61,7 +56,7 @@ func TestOneTracePerSubmission(t *testing.T) {
 
 // startTraced runs `dev` or `serve` with its simulators in process on tel
 // and returns the API base and the demo data once it serves.
-func startTraced(t *testing.T, mode string, tel *telemetry.Telemetry) (string, *Demo) {
+func startTraced(t testing.TB, mode string, tel *telemetry.Telemetry) (string, *Demo) {
 	t.Helper()
 	env := map[string]string{"AMTHUB_LOG_LEVEL": "warn", "AMTHUB_HTTP_ADDR": "127.0.0.1:0"}
 	if mode == "serve" {
@@ -113,51 +108,6 @@ func startTraced(t *testing.T, mode string, tel *telemetry.Telemetry) (string, *
 		t.Fatalf("%s did not serve within 90 s", mode)
 	}
 	return "", nil
-}
-
-// submitOnce creates and submits one submission and returns its id.
-func submitOnce(t *testing.T, base string, demo *Demo, dest DemoDestination) string {
-	t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"},
-		"scope": {hub.ScopeSubmissionsWrite + " " + hub.ScopeSubmissionsRead + " " + hub.ScopeEventsRead}}
-	req, _ := http.NewRequest(http.MethodPost, base+"/oauth2/token", strings.NewReader(form.Encode()))
-	req.SetBasicAuth(url.QueryEscape(demo.Vendor.ClientID), url.QueryEscape(demo.Vendor.ClientSecret))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	call(t, req, http.StatusOK, &tok)
-	do := func(path string, body any, want int, out any) {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", hub.NewID())
-		call(t, req, want, out)
-	}
-	var sub struct{ SubmissionID string }
-	do("/v1/submissions", map[string]any{"destinationId": dest.DestinationID,
-		"serviceType": map[string]string{"identifier": dest.LeikaKey}}, http.StatusCreated, &sub)
-	do("/v1/submissions/"+sub.SubmissionID+"/submit", map[string]any{"data": dest.ExampleData}, http.StatusOK, nil)
-	return sub.SubmissionID
-}
-
-func call(t *testing.T, req *http.Request, want int, out any) {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
-		t.Fatalf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-		}
-	}
 }
 
 // traceTree is one trace's ended spans, and the spans of other traces
@@ -308,4 +258,13 @@ func (tr *traceTree) render() string {
 			l.StartTime().Sub(start).Round(10*time.Microsecond), l.EndTime().Sub(l.StartTime()).Round(10*time.Microsecond), len(l.Links()))
 	}
 	return b.String()
+}
+
+// BenchmarkIngestTraced is BenchmarkIngest (create and submit over HTTP on
+// `dev`) with tracing on: every span recorded, batched to an exporter that
+// drops them.
+func BenchmarkIngestTraced(b *testing.B) {
+	tel := telemetry.WithProvider(sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter())))
+	base, demo := startTraced(b, "dev", tel)
+	benchIngest(b, base, demo)
 }

@@ -57,11 +57,18 @@ func messagingAttrs(operation, destination, messageID string) []attribute.KeyVal
 // StartPublish starts the span of publishing one message to destination
 // (an exchange and routing key) and writes its context into the message's
 // headers, so that the consumer's span becomes its child. End the span once
-// the broker confirmed.
+// the broker confirmed. With tracing off it allocates nothing and passes an
+// incoming trace context on unchanged.
 func StartPublish(ctx context.Context, tp trace.TracerProvider, destination, messageID string, headers map[string]string, links ...trace.Link) (context.Context, trace.Span) {
-	ctx, span := tp.Tracer(ScopeName).Start(ctx, "publish "+destination,
-		trace.WithSpanKind(trace.SpanKindProducer), trace.WithLinks(links...),
-		trace.WithAttributes(messagingAttrs("send", destination, messageID)...))
+	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)}
+	if len(links) > 0 {
+		opts = append(opts, trace.WithLinks(links...))
+	}
+	ctx, span := tp.Tracer(ScopeName).Start(ctx, "publish", opts...)
+	if span.IsRecording() { // named here: no string built when off
+		span.SetName("publish " + destination)
+		span.SetAttributes(messagingAttrs("send", destination, messageID)...)
+	}
 	Inject(ctx, headers)
 	return ctx, span
 }
@@ -69,9 +76,12 @@ func StartPublish(ctx context.Context, tp trace.TracerProvider, destination, mes
 // StartProcess starts the span of processing one consumed message from
 // queue, as a child of the trace context its headers carry.
 func StartProcess(ctx context.Context, tp trace.TracerProvider, queue, messageID string, headers map[string]string) (context.Context, trace.Span) {
-	return tp.Tracer(ScopeName).Start(Extract(ctx, headers), "process "+queue,
-		trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(messagingAttrs("process", queue, messageID)...))
+	ctx, span := tp.Tracer(ScopeName).Start(Extract(ctx, headers), "process", trace.WithSpanKind(trace.SpanKindConsumer))
+	if span.IsRecording() {
+		span.SetName("process " + queue)
+		span.SetAttributes(messagingAttrs("process", queue, messageID)...)
+	}
+	return ctx, span
 }
 
 // Start starts an internal span under ctx's span, on the tracer provider
