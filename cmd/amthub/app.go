@@ -18,6 +18,7 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/amthub/amthub/admin"
 	"github.com/amthub/amthub/cmd/amthub/schema"
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/bus"
@@ -64,6 +65,9 @@ type App struct {
 	Mailbox  *mailbox.Service
 	Portal   *portal.Portal
 	Tenants  *sqlstore.TenantService
+	// Admin holds the AdminCenter's operations (tenants, units, staff,
+	// roles, audit log).
+	Admin *admin.Service
 	// SimulatorURLs lists the outside systems simulated in this process.
 	SimulatorURLs map[string]string
 	// Telemetry makes the traces (the no-op provider unless OTEL_* ask).

@@ -78,6 +78,9 @@ type Config struct {
 	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
 	// portal this hub serves; dev serves the demo tenant's.
 	PortalTenant string
+	// SMTP (AMTHUB_SMTP_ADDR, _FROM, _USERNAME, _PASSWORD) sends the
+	// AdminCenter's invitations in serve; dev shows them in its outbox.
+	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
 	// PaymentChecks (AMTHUB_PAYMENT_CHECKS) is when the hub asks the payment
 	// provider about an open payment, counted from its creation; the last
 	// interval repeats until the payment is final or expires.
@@ -121,6 +124,10 @@ var Variables = []Variable{
 	{"AMTHUB_POSTBOX_READ_CUTOFF", "`720h`", "after this age a delivered message is no longer checked for reading"},
 	{"AMTHUB_DATABASE_POOL", "`32`", "most PostgreSQL connections one hub process opens"},
 	{"AMTHUB_OUTBOX_RELAYS", "`8` (dev: `1`)", "outbox relay loops; each holds a database connection while its batch awaits the broker's confirms"},
+	{"AMTHUB_SMTP_ADDR", "not connected (dev: the outbox page `/admin/dev/postausgang`)", "mail server `host:port` for the AdminCenter's invitations; STARTTLS is required"},
+	{"AMTHUB_SMTP_FROM", "`amthub@localhost`", "sender address of the hub's e-mails"},
+	{"AMTHUB_SMTP_USERNAME", "none", "user name at the mail server (PLAIN authentication over STARTTLS); empty: no authentication"},
+	{"AMTHUB_SMTP_PASSWORD", "none", "password at the mail server"},
 	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (`/debug/pprof/`) on this address, e.g. `127.0.0.1:6060`; never the public port"},
 	{"AMTHUB_LOG_LEVEL", "`info`", "`debug`, `info`, `warn`, `error`"},
 	{"AMTHUB_LOG_FORMAT", "`json`", "`json` or `text` (logs go to stderr, never with tokens or personal data)"},
@@ -177,6 +184,16 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
+	c.SMTPAddr, c.SMTPFrom = getenv("AMTHUB_SMTP_ADDR"), getenv("AMTHUB_SMTP_FROM")
+	c.SMTPUsername, c.SMTPPassword = getenv("AMTHUB_SMTP_USERNAME"), getenv("AMTHUB_SMTP_PASSWORD")
+	if c.SMTPFrom == "" {
+		c.SMTPFrom = "amthub@localhost"
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return &configError{"AMTHUB_SMTP_ADDR", "want host:port, e.g. mail.example:587"}
+		}
+	}
 	return nil
 }
 

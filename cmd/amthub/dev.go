@@ -73,6 +73,9 @@ type Demo struct {
 	Portal       DemoPortal        `json:"portal"`
 	Citizen      DemoCitizen       `json:"citizen"`
 	Destinations []DemoDestination `json:"destinations"`
+	// Staff are the AdminCenter's logins: a platform operator and one
+	// person per role in the demo tenant.
+	Staff []DemoStaff `json:"staff"`
 	// Simulators are the outside systems simulated in this process.
 	Simulators map[string]string `json:"simulators,omitempty"`
 	// RegisterRecords are records the register simulator knows, to try
@@ -140,12 +143,19 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	if err := app.declareDestinations(ctx); err != nil {
 		return nil, err
 	}
+	staffLogins, err := seedDemoStaff(ctx, app, t.ID)
+	if err != nil {
+		return nil, err
+	}
 	base := app.PublicURL
 	meta := app.OAuth.Metadata()
 	return &Demo{
 		Tenant: DemoTenant{ID: t.ID, Slug: t.Slug, Name: t.Name},
 		URLs: map[string]string{
 			"portal":    base + "/",
+			"admin":     base + "/admin/",
+			"adminApi":  base + "/admin/v1",
+			"adminMail": base + "/admin/dev/postausgang",
 			"api":       base,
 			"docs":      base + "/docs",
 			"openapi":   base + "/openapi.json",
@@ -161,6 +171,7 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 		Portal:       DemoPortal{ClientID: creds.Portal.ClientID, RedirectURI: creds.Portal.RedirectURI},
 		Citizen:      DemoCitizen{Email: creds.Citizen.Email, Password: creds.Citizen.Password},
 		Destinations: dests,
+		Staff:        staffLogins,
 		Simulators:   app.SimulatorURLs,
 		RegisterRecords: map[string]any{
 			"population": map[string]string{"familyName": "Mustermann", "givenName": "Erika", "dateOfBirth": "1964-08-12"},
@@ -196,6 +207,7 @@ func printBanner(w io.Writer, cfg Config, d *Demo, memory bool) {
   %s
 
   Portal       %s
+  AdminCenter  %s (logins with TOTP secrets: demo.json "staff")
   API          %s
   API docs     %s
   Token        %s
@@ -205,7 +217,7 @@ func printBanner(w io.Writer, cfg Config, d *Demo, memory bool) {
                client_secret %s
   Demo citizen %s / %s
   Tenant       %s (%s)
-`, keep, d.URLs["portal"], d.URLs["api"], d.URLs["docs"], d.URLs["token"], d.URLs["health"],
+`, keep, d.URLs["portal"], d.URLs["admin"], d.URLs["api"], d.URLs["docs"], d.URLs["token"], d.URLs["health"],
 		d.Vendor.ClientID, d.Vendor.ClientSecret, d.Citizen.Email, d.Citizen.Password, d.Tenant.Slug, d.Tenant.ID)
 	for _, dest := range d.Destinations {
 		fmt.Fprintf(w, "  Destination  %s — %s (%s) for %s (%s)\n               destinationId %s\n",

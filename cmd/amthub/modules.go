@@ -65,6 +65,9 @@ func (a *App) mountModules(ctx context.Context) error {
 		(&pipeline.Sweeper{Store: a.Cases, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
 		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
 	)
+	if err := a.mountAdmin(); err != nil {
+		return err
+	}
 	if err := a.mountConfiguredPortal(ctx); err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@
 //     its own ports; a test of a module with a real connector lives with the
 //     connector.
 //  3. Nothing under hub/ (code or tests) imports connectors/, openapi/,
-//     oauth/, portal/, mappings/, cmd/ or test/: dependencies point inward.
+//     oauth/, portal/, mappings/, admin/, cmd/ or test/: dependencies point
+//     inward.
 //     Exceptions: hub/hubtest, and the tests of hub/sqlstore and
 //     hub/catalogue, import cmd/amthub/schema, the composed migration list,
 //     to build and check test databases with the production schema.
@@ -21,8 +22,10 @@
 //     the portal and the OAuth server both use it there (hub/citizens, with
 //     the login and consent types the portal needs as the OAuth pages'
 //     site). Exception: the portal's tests, which run both on one host.
-//  6. openapi, oauth, portal and mappings do not import one another: they
-//     meet in hub.
+//  6. openapi, oauth, portal, mappings and admin (the AdminCenter) do not
+//     import one another: they meet in hub. The AdminCenter reaches the
+//     modules (hub/staff, hub/access, hub/audit, hub/catalogue) through
+//     their services and small interfaces.
 //  7. Only cmd/ wires connectors in: no production code outside cmd/,
 //     test/ and connectors/ imports connectors/ (tests outside hub/ may,
 //     to run a module against a real simulator).
