@@ -151,6 +151,16 @@ func (f *fixture) invite(t *testing.T) (person, grant, token string) {
 // do sends a request as actor: pages with the session cookie, the API
 // with the bearer token.
 func (f *fixture) do(actor, method, path, body, contentType string) *httptest.ResponseRecorder {
+	return f.serve(f.request(actor, method, path, body, contentType))
+}
+
+func (f *fixture) serve(req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	f.router.ServeHTTP(rec, req)
+	return rec
+}
+
+func (f *fixture) request(actor, method, path, body, contentType string) *http.Request {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -166,9 +176,7 @@ func (f *fixture) do(actor, method, path, body, contentType string) *httptest.Re
 			req.AddCookie(&http.Cookie{Name: "amthub_admin", Value: tok})
 		}
 	}
-	rec := httptest.NewRecorder()
-	f.router.ServeHTTP(rec, req)
-	return rec
+	return req
 }
 
 func (f *fixture) auditCount(t *testing.T) int {
@@ -181,15 +189,15 @@ func (f *fixture) auditCount(t *testing.T) int {
 }
 
 // refresh gives actor a new session.
-func (f *fixture) refresh(t *testing.T, actor string) {
+func (f *fixture) refresh(t *testing.T, actor string) { f.newSession(t, actor, 1) }
+
+// refreshVersion gives actor a new session after one change of rights.
+func (f *fixture) refreshVersion(t *testing.T, actor string) { f.newSession(t, actor, 2) }
+
+func (f *fixture) newSession(t *testing.T, actor string, version int) {
 	t.Helper()
 	now := time.Now()
-	acct, err := f.svc.Staff.Get(context.Background(), f.people[actor])
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = acct
-	token, err := f.sessions.Create(context.Background(), &staff.Session{PersonID: f.people[actor], Version: 1, Stage: staff.StageFull, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	token, err := f.sessions.Create(context.Background(), &staff.Session{PersonID: f.people[actor], Version: version, Stage: staff.StageFull, CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
