@@ -1,17 +1,34 @@
 package main
 
 import (
+	"github.com/amthub/amthub/hub/payments"
 	"github.com/amthub/amthub/hub/privacy"
+	"github.com/amthub/amthub/hub/registers"
 	"github.com/amthub/amthub/hub/retention"
+	"github.com/amthub/amthub/portal"
 )
 
-// retentionTargets names, per data kind, the module store method that
-// deletes what is due.
+// retentionTargets names, per data kind, the module store that deletes
+// what is due. Staff audit records (privacy.StaffAudit) get theirs when
+// the AdminCenter's audit log lands; until then the kind has a period and
+// nothing to delete.
 func (a *App) retentionTargets() []retention.Target {
-	return []retention.Target{
+	pay := payments.NewStore(a.DB, a.Cases)
+	audit := registers.NewAuditLog(a.DB)
+	docs := portal.NewDocumentStore(a.DB, portal.DocumentConfig{})
+	targets := []retention.Target{
 		{Kind: privacy.SubmissionContent, Purger: retention.Funcs{PurgeFunc: a.Cases.PurgeContent, DueFunc: a.Cases.DueContent}},
 		{Kind: privacy.Drafts, Purger: retention.Funcs{PurgeFunc: a.Cases.PurgeDrafts, DueFunc: a.Cases.DueDrafts}},
+		{Kind: privacy.Payments, Purger: pay},
+		{Kind: privacy.RegisterAudit, Purger: audit},
+		{Kind: privacy.Documents, Purger: docs},
+		{Kind: privacy.Timeline, Purger: a.Cases.TimelinePurger(pay, a.Mailbox)},
 	}
+	if a.Mailbox != nil {
+		targets = append(targets, retention.Target{Kind: privacy.MailboxMessages,
+			Purger: retention.Funcs{PurgeFunc: a.Mailbox.PurgeMessages, DueFunc: a.Mailbox.DueMessages}})
+	}
+	return targets
 }
 
 // startRetention runs the deletion job among the workers, on serve and dev.

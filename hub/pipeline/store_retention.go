@@ -63,35 +63,17 @@ func (s *Store) countDue(ctx context.Context, where string, args []any) (int, er
 // another transaction holds) and deletes their content.
 func (s *Store) purgeContent(ctx context.Context, tx *sqlstore.Tx, where string, args []any, limit int) (int, error) {
 	tenantID := args[0].(string)
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM submissions WHERE `+where+` ORDER BY id LIMIT $5`+
-		tx.DB().Dialect.SkipLocked(), append(args, limit)...)
-	if err != nil {
-		return 0, fmt.Errorf("select submissions due for deletion: %w", err)
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("select submissions due for deletion: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
+	ids, err := sqlstore.DueIDs(ctx, tx, `SELECT id FROM submissions WHERE `+where+` ORDER BY id LIMIT $5`, append(args, limit)...)
+	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	in := make([]any, 0, len(ids)+1)
-	in = append(in, s.db.Now())
-	for _, id := range ids {
-		in = append(in, id)
-	}
-	list := sqlstore.Placeholders(2, len(ids))
-	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET data = NULL, content_deleted_at = $1 WHERE id IN (`+list+`)`, in...); err != nil {
+	list, in := sqlstore.InList(2, ids)
+	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET data = NULL, content_deleted_at = $1 WHERE id IN (`+list+`)`,
+		append([]any{s.db.Now()}, in...)...); err != nil {
 		return 0, fmt.Errorf("delete submissions' data: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE attachments SET content = NULL, filename = NULL WHERE submission_id IN (`+
-		sqlstore.Placeholders(1, len(ids))+`)`, in[1:]...); err != nil {
+	list, in = sqlstore.InList(1, ids)
+	if _, err := tx.ExecContext(ctx, `UPDATE attachments SET content = NULL, filename = NULL WHERE submission_id IN (`+list+`)`, in...); err != nil {
 		return 0, fmt.Errorf("delete attachments' content: %w", err)
 	}
 	if _, err := sqlstore.DeleteOutboxByHeader(ctx, tx, tenantID, hub.HeaderSubmission, ids); err != nil {
