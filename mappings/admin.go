@@ -26,10 +26,9 @@ const (
 	KindNameReserved   = "mapping_name_reserved" // the name is a built-in mapping's
 )
 
-// admin serves the mapping administration API.
+// admin serves the mapping administration API on the Service.
 type admin struct {
-	store  Store
-	limits Limits
+	svc *Service
 }
 
 // AdminRoutes mounts the tenant mapping administration API on r:
@@ -37,6 +36,7 @@ type admin struct {
 //	GET  /admin/v1/tenants/{tenant}/mappings                           → list of versions
 //	POST /admin/v1/tenants/{tenant}/mappings                           → 201; body: a mapping file
 //	GET  /admin/v1/tenants/{tenant}/mappings/{name}/versions/{version} → the bundle (YAML)
+//	POST /admin/v1/tenants/{tenant}/mappings/{name}/versions/{version}/try → 200 TryResult; body: the input data
 //
 // Every route needs require(hub.ScopeAdmin) and a principal of that very
 // tenant. An upload is one self-contained mapping file (schemas and
@@ -44,12 +44,13 @@ type admin struct {
 // it passes Check within engine's limits, and otherwise refused with a
 // problem+json that lists every violation found.
 func AdminRoutes(r chi.Router, store Store, engine *Engine, require func(scopes ...string) func(http.Handler) http.Handler) {
-	a := &admin{store: store, limits: engine.Limits()}
+	a := &admin{svc: NewService(store, engine)}
 	r.Route("/admin/v1/tenants/{tenant}/mappings", func(r chi.Router) {
 		r.Use(require(hub.ScopeAdmin), requireTenant)
 		r.Get("/", a.list)
 		r.Post("/", a.create)
 		r.Get("/{name}/versions/{version}", a.get)
+		r.Post("/{name}/versions/{version}/try", a.try)
 	})
 }
 
@@ -88,7 +89,7 @@ func viewOf(r *http.Request, def *Definition) VersionView {
 }
 
 func (a *admin) list(w http.ResponseWriter, r *http.Request) {
-	defs, err := a.store.ListMappings(r.Context(), chi.URLParam(r, "tenant"))
+	defs, err := a.svc.Versions(r.Context(), chi.URLParam(r, "tenant"))
 	if err != nil {
 		httpserver.WriteError(w, r, err)
 		return
@@ -101,12 +102,12 @@ func (a *admin) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) get(w http.ResponseWriter, r *http.Request) {
-	version, err := strconv.Atoi(strings.TrimPrefix(chi.URLParam(r, "version"), "v"))
-	if err != nil || version < 1 {
-		httpserver.WriteError(w, r, hub.FieldError("version", "The version must be a number of 1 or more."))
+	version, err := pathVersion(r)
+	if err != nil {
+		httpserver.WriteError(w, r, err)
 		return
 	}
-	def, err := a.store.FindMapping(r.Context(), chi.URLParam(r, "tenant"), chi.URLParam(r, "name"), version)
+	def, err := a.svc.Version(r.Context(), chi.URLParam(r, "tenant"), chi.URLParam(r, "name"), version)
 	if err != nil {
 		httpserver.WriteError(w, r, err)
 		return
@@ -122,26 +123,19 @@ func (a *admin) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *admin) create(w http.ResponseWriter, r *http.Request) {
-	def, err := readUpload(w, r)
+	body, err := readBody(w, r)
 	if err != nil {
 		httpserver.WriteError(w, r, err)
 		return
 	}
-	if _, err := Builtin(def.Name, 0); err == nil {
-		httpserver.WriteError(w, r, &hub.Error{Code: hub.ECONFLICT, Kind: KindNameReserved, Field: "name",
-			Message: fmt.Sprintf("The name %q belongs to a built-in mapping; choose another.", def.Name)})
-		return
-	}
-	if _, err := Check(r.Context(), def, a.limits); err != nil {
-		if r.Context().Err() != nil {
-			httpserver.WriteError(w, r, &hub.Error{Code: hub.EUNAVAILABLE, Message: "The request ended before the check did.", Err: err})
-			return
-		}
-		writeCheckProblem(w, r, err)
-		return
-	}
 	tenant := chi.URLParam(r, "tenant")
-	if err := a.store.CreateMapping(r.Context(), tenant, def); err != nil {
+	def, err := a.svc.Upload(r.Context(), tenant, body)
+	var he *hub.Error
+	if vs := CheckViolations(err); vs != nil && errors.As(err, &he) {
+		writeCheckProblem(w, r, he, vs)
+		return
+	}
+	if err != nil {
 		httpserver.WriteError(w, r, err)
 		return
 	}
@@ -153,10 +147,35 @@ func (a *admin) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, v)
 }
 
-// readUpload reads a mapping file of at most MaxUploadBytes and returns it
-// as it will be stored: bundled and parsed back, so that what Check runs is
-// exactly what the store keeps and the engine later compiles.
-func readUpload(w http.ResponseWriter, r *http.Request) (*Definition, error) {
+func (a *admin) try(w http.ResponseWriter, r *http.Request) {
+	version, err := pathVersion(r)
+	if err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	res, err := a.svc.Try(r.Context(), chi.URLParam(r, "tenant"), chi.URLParam(r, "name"), version, body)
+	if err != nil {
+		httpserver.WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func pathVersion(r *http.Request) (int, error) {
+	version, err := strconv.Atoi(strings.TrimPrefix(chi.URLParam(r, "version"), "v"))
+	if err != nil || version < 1 {
+		return 0, hub.FieldError("version", "The version must be a number of 1 or more.")
+	}
+	return version, nil
+}
+
+// readBody reads a request body of at most MaxUploadBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxUploadBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -165,6 +184,13 @@ func readUpload(w http.ResponseWriter, r *http.Request) (*Definition, error) {
 	if err != nil {
 		return nil, &hub.Error{Code: hub.EINVALID, Message: "The body could not be read.", Err: err}
 	}
+	return body, nil
+}
+
+// parseUpload reads a mapping file as it will be stored: bundled and
+// parsed back, so that what Check runs is exactly what the store keeps and
+// the engine later compiles.
+func parseUpload(body []byte) (*Definition, error) {
 	invalid := func(err error) error {
 		return &hub.Error{Code: hub.EINVALID, Kind: KindInvalidMapping, Err: err,
 			Message: "The body must be one self-contained mapping file (YAML, documents inline): " + err.Error()}

@@ -30,15 +30,10 @@ type checkProblem struct {
 	Violations []CheckViolation `json:"violations"`
 }
 
-// writeCheckProblem answers 422 for an upload that failed Check.
-func writeCheckProblem(w http.ResponseWriter, r *http.Request, checkErr error) {
-	he := &hub.Error{Code: hub.EUNPROCESSABLE, Kind: KindCheckFailed, Err: checkErr,
-		Message: "The mapping does not pass its check: " + checkSummary(checkErr)}
-	var cause *hub.Error
-	if errors.As(checkErr, &cause) {
-		he.Field = cause.Field
-	}
-	p := checkProblem{Problem: httpserver.ProblemOf(r, he), Violations: checkViolations(checkErr)}
+// writeCheckProblem answers 422 for an upload that failed Check: he is
+// Upload's error, vs its CheckViolations.
+func writeCheckProblem(w http.ResponseWriter, r *http.Request, he *hub.Error, vs []CheckViolation) {
+	p := checkProblem{Problem: httpserver.ProblemOf(r, he), Violations: vs}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)

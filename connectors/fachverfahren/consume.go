@@ -45,6 +45,14 @@ type Submission struct {
 	DeliveryCount int
 }
 
+// ErrPoison marks a handler's error as permanent: the submission cannot be
+// processed as it is, and waiting would not help. The Client hands it back
+// at once, without the backoff that rides out passing outages, so the
+// queue's delivery limit soon moves it to the dead-letter queue, where an
+// operator can inspect it and replay it once the cause is fixed. Wrap it:
+// fmt.Errorf("…: %w", fachverfahren.ErrPoison).
+var ErrPoison = errors.New("fachverfahren: submission cannot be processed")
+
 // Handler processes one submission. Returning nil acknowledges it; an error
 // hands it back to the queue for redelivery, until the queue's delivery
 // limit moves it to the dead-letter queue. Handlers must be idempotent: a
@@ -143,6 +151,9 @@ func (c *Client) handle(ctx context.Context, msg *message.Message, handler Handl
 		// The error text may quote the submission; log ids only.
 		c.tries.failed(msg.UUID)
 		wait := backoff(c.tries.attempts(msg.UUID))
+		if errors.Is(err, ErrPoison) {
+			wait = 0
+		}
 		c.logger.Warn("submission not processed, handing it back",
 			"message_id", msg.UUID, "submission", submissionID(sub), "error_type", fmt.Sprintf("%T", err), "after", wait)
 		// Waiting before the nack keeps a passing outage of the

@@ -27,7 +27,7 @@ type AMQPConfig struct {
 
 func (c *AMQPConfig) defaults() {
 	if c.DeliveryLimit <= 0 {
-		c.DeliveryLimit = 20
+		c.DeliveryLimit = DefaultDeliveryLimit
 	}
 	if c.PublishChannels <= 0 {
 		c.PublishChannels = 16

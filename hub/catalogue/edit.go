@@ -3,6 +3,7 @@ package catalogue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // QueueProvisioner declares a destination's queues on the broker: its
@@ -33,12 +35,56 @@ type QueueProvisioner interface {
 type Editor struct {
 	store  *Store
 	queues QueueProvisioner
+	hook   Hook
 }
 
 // NewEditor returns an Editor on store that provisions destinations'
 // queues through queues.
 func NewEditor(store *Store, queues QueueProvisioner) *Editor {
 	return &Editor{store: store, queues: queues}
+}
+
+// Changed says what a command changed, for the audit log: an action
+// ("org_unit.created", "org_unit.updated", "org_unit.moved",
+// "org_unit.deleted", "responsibility.set", "responsibility.removed",
+// "destination.created", "destination.updated"), the kind and id of the
+// object (a responsibility's id is "<leikaKey>/<arsPrefix>"), and the
+// object before and after (nil when it did not exist).
+type Changed struct {
+	Action, Kind, ID string
+	Before, After    any
+}
+
+// Hook runs in a command's transaction once the change is written; an
+// error rolls the change back. The AdminCenter records its audit entry
+// there, so that no change is without its entry.
+type Hook func(ctx context.Context, tx *sqlstore.Tx, c Changed) error
+
+// WithHook returns an Editor that runs h in each command's transaction.
+func (e *Editor) WithHook(h Hook) *Editor {
+	c := *e
+	c.hook = h
+	return &c
+}
+
+// orNil returns p, or an untyped nil for a nil p, so that a hook sees
+// "did not exist" as nil.
+func orNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+// changed runs the hook, if any.
+func (e *Editor) changed(ctx context.Context, tx *sqlstore.Tx, action, kind, id string, before, after any) error {
+	if e.hook == nil {
+		return nil
+	}
+	if err := e.hook(ctx, tx, Changed{Action: action, Kind: kind, ID: id, Before: before, After: after}); err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	return nil
 }
 
 // Change is what a command changed: the record before and after. Before is

@@ -97,6 +97,9 @@ func (e *Editor) CreateDestination(ctx context.Context, tenantID string, d hub.D
 		if err := insertServices(ctx, tx, &d); err != nil {
 			return err
 		}
+		if err := e.changed(ctx, tx, "destination.created", "destination", d.ID, nil, &d); err != nil {
+			return err
+		}
 		return e.provision(ctx, d.ID)
 	})
 	e.store.forgetDestination(tenantID, d.ID)
@@ -149,6 +152,9 @@ func (e *Editor) UpdateDestination(ctx context.Context, tenantID, id string, d h
 			return err
 		}
 		ch = Change[hub.Destination]{Before: before, After: &d}
+		if err := e.changed(ctx, tx, "destination.updated", "destination", id, before, &d); err != nil {
+			return err
+		}
 		return e.provision(ctx, id)
 	})
 	e.store.forgetDestination(tenantID, id)

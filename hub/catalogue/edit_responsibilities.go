@@ -103,7 +103,10 @@ func (e *Editor) SetResponsibility(ctx context.Context, tenantID string, r Respo
 			return err
 		}
 		ch = Change[Responsibility]{Before: before, After: &r}
-		return WriteResponsibilities(ctx, tx, tenantID, e.store.db.Now(), []Hashed[Responsibility]{{Record: r}})
+		if err := WriteResponsibilities(ctx, tx, tenantID, e.store.db.Now(), []Hashed[Responsibility]{{Record: r}}); err != nil {
+			return err
+		}
+		return e.changed(ctx, tx, "responsibility.set", "responsibility", r.LeikaKey+"/"+r.ARSPrefix, orNil(before), &r)
 	})
 	if err != nil {
 		return Change[Responsibility]{}, fmt.Errorf("set responsibility %s/%s: %w", r.LeikaKey, r.ARSPrefix, err)
@@ -125,7 +128,7 @@ func (e *Editor) RemoveResponsibility(ctx context.Context, tenantID, leikaKey, a
 			return fmt.Errorf("delete: %w", err)
 		}
 		ch = Change[Responsibility]{Before: before}
-		return nil
+		return e.changed(ctx, tx, "responsibility.removed", "responsibility", leikaKey+"/"+arsPrefix, before, nil)
 	})
 	if err != nil {
 		return Change[Responsibility]{}, fmt.Errorf("remove responsibility %s/%s: %w", leikaKey, arsPrefix, err)

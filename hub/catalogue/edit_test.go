@@ -3,6 +3,8 @@ package catalogue_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/sqlstore"
 )
 
 // TestEditorContract runs the Editor's commands on both databases.
@@ -24,6 +27,7 @@ func TestEditorContract(t *testing.T) {
 			t.Run("Responsibilities", func(t *testing.T) { testEditResponsibilities(t, newFixture(t, db)) })
 			t.Run("Destinations", func(t *testing.T) { testEditDestinations(t, newFixture(t, db)) })
 			t.Run("RegionalTexts", func(t *testing.T) { testRegionalTexts(t, newFixture(t, db)) })
+			t.Run("Hook", func(t *testing.T) { testEditHook(t, newFixture(t, db)) })
 		})
 	}
 }
@@ -360,5 +364,61 @@ func testRegionalTexts(t *testing.T, f *fixture) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("regional texts:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// testEditHook: every command reports its change to the hook inside its
+// transaction, and a failing hook undoes the change.
+func testEditHook(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	base, _ := newEditor(t, f)
+	var got []string
+	ed := base.WithHook(func(ctx context.Context, tx *sqlstore.Tx, c catalogue.Changed) error {
+		var n int // the change is visible in the hook's transaction
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM org_units WHERE tenant_id = $1 AND id = 'amt'`, f.tenant).Scan(&n); err != nil {
+			return err
+		}
+		got = append(got, fmt.Sprintf("%s %s %v %v %d", c.Action, c.ID, c.Before != nil, c.After != nil, n))
+		return nil
+	})
+	unit := catalogue.OrgUnit{ID: "amt", Name: "Amt"}
+	d := hub.Destination{OrgUnitID: "amt", Name: "FV", Services: []hub.DestinationService{{LeikaKey: leika, Name: "G", SchemaURI: "u",
+		Schema: json.RawMessage(`{}`)}}}
+	steps := []func() error{
+		func() error { _, err := ed.CreateUnit(ctx, f.tenant, unit); return err },
+		func() error { _, err := ed.UpdateUnit(ctx, f.tenant, "amt", unit); return err },
+		func() error { _, err := ed.MoveUnit(ctx, f.tenant, "amt", f.dest.OrgUnitID); return err },
+		func() error {
+			_, err := ed.SetResponsibility(ctx, f.tenant, catalogue.Responsibility{LeikaKey: leika, ARSPrefix: "14", OrgUnitID: "amt"})
+			return err
+		},
+		func() error { _, err := ed.RemoveResponsibility(ctx, f.tenant, leika, "14"); return err },
+		func() error { d.ID = "fv-amt"; _, err := ed.CreateDestination(ctx, f.tenant, d); return err },
+		func() error { _, err := ed.UpdateDestination(ctx, f.tenant, "fv-amt", d); return err },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	want := []string{"org_unit.created amt false true 1", "org_unit.updated amt true true 1", "org_unit.moved amt true true 1",
+		"responsibility.set " + leika + "/14 false true 1", "responsibility.removed " + leika + "/14 true false 1",
+		"destination.created fv-amt false true 1", "destination.updated fv-amt true true 1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("hook saw\n%v\nwant\n%v", got, want)
+	}
+
+	failing := base.WithHook(func(context.Context, *sqlstore.Tx, catalogue.Changed) error { return errors.New("audit log full") })
+	if _, err := failing.CreateUnit(ctx, f.tenant, catalogue.OrgUnit{ID: "nie", Name: "Nie"}); err == nil {
+		t.Fatal("a failing hook did not fail the command")
+	}
+	if _, err := f.store.OrgUnit(ctx, f.tenant, "nie"); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Fatalf("the change of a failed hook stayed: %v", err)
+	}
+	if _, err := failing.SetResponsibility(ctx, f.tenant, catalogue.Responsibility{LeikaKey: leika, ARSPrefix: "14", OrgUnitID: "amt"}); err == nil {
+		t.Fatal("a failing hook did not fail the command")
+	}
+	if rs, _ := base.Responsibilities(ctx, f.tenant, leika); len(rs) != 1 {
+		t.Fatalf("responsibilities after a failed hook: %+v", rs)
 	}
 }

@@ -60,7 +60,10 @@ func (e *Editor) CreateUnit(ctx context.Context, tenantID string, u OrgUnit) (Ch
 		} else if !hub.IsCode(err, hub.ENOTFOUND) {
 			return err
 		}
-		return WriteUnits(ctx, tx, tenantID, e.store.db.Now(), []Hashed[OrgUnit]{{Record: u}})
+		if err := WriteUnits(ctx, tx, tenantID, e.store.db.Now(), []Hashed[OrgUnit]{{Record: u}}); err != nil {
+			return err
+		}
+		return e.changed(ctx, tx, "org_unit.created", "org_unit", u.ID, nil, &u)
 	})
 	if err != nil {
 		return Change[OrgUnit]{}, fmt.Errorf("create organisational unit: %w", err)
@@ -82,7 +85,10 @@ func (e *Editor) UpdateUnit(ctx context.Context, tenantID, id string, u OrgUnit)
 		}
 		u.ID, u.ParentID = before.ID, before.ParentID
 		ch = Change[OrgUnit]{Before: before, After: &u}
-		return WriteUnits(ctx, tx, tenantID, e.store.db.Now(), []Hashed[OrgUnit]{{Record: u}})
+		if err := WriteUnits(ctx, tx, tenantID, e.store.db.Now(), []Hashed[OrgUnit]{{Record: u}}); err != nil {
+			return err
+		}
+		return e.changed(ctx, tx, "org_unit.updated", "org_unit", id, before, &u)
 	})
 	if err != nil {
 		return Change[OrgUnit]{}, fmt.Errorf("update organisational unit %s: %w", id, err)
@@ -119,7 +125,7 @@ func (e *Editor) MoveUnit(ctx context.Context, tenantID, id, parentID string) (C
 		after := *before
 		after.ParentID = parentID
 		ch = Change[OrgUnit]{Before: before, After: &after}
-		return nil
+		return e.changed(ctx, tx, "org_unit.moved", "org_unit", id, before, &after)
 	})
 	if err != nil {
 		return Change[OrgUnit]{}, fmt.Errorf("move organisational unit %s: %w", id, err)
@@ -156,7 +162,7 @@ func (e *Editor) DeleteUnit(ctx context.Context, tenantID, id string) (Change[Or
 			return fmt.Errorf("delete: %w", err)
 		}
 		ch = Change[OrgUnit]{Before: before}
-		return nil
+		return e.changed(ctx, tx, "org_unit.deleted", "org_unit", id, before, nil)
 	})
 	if err != nil {
 		return Change[OrgUnit]{}, fmt.Errorf("delete organisational unit %s: %w", id, err)

@@ -51,6 +51,11 @@ type Config struct {
 	// Mailbox, when set, is sent to the applicant after the last status of
 	// an accepted submission.
 	Mailbox *hub.MailboxReply
+	// Poison, when set and true for a submission, makes the simulator
+	// refuse it as one it cannot process (fachverfahren.ErrPoison): it is
+	// handed back until the queue's delivery limit dead-letters it. It is
+	// asked on every delivery, so a replay can find it processable.
+	Poison func(sub *fachverfahren.Submission) bool
 	// Concurrency is how many submissions are processed at once. Default 8.
 	Concurrency int
 	// Now is the clock. Default time.Now.
@@ -171,6 +176,9 @@ func (s *Simulator) Close() error { return s.log.close() }
 // handle applies a submission once and sends its replies; a repeat re-sends
 // the recorded replies without delays.
 func (s *Simulator) handle(ctx context.Context, sub *fachverfahren.Submission) error {
+	if s.cfg.Poison != nil && s.cfg.Poison(sub) {
+		return fmt.Errorf("submission %s: %w", sub.SubmissionID, fachverfahren.ErrPoison)
+	}
 	a, fresh, err := s.log.apply(sub.SubmissionID, func() Applied { return s.decide(sub) })
 	if err != nil {
 		return err
