@@ -43,7 +43,7 @@ type Contact struct {
 const (
 	DestinationAMQP       = "amqp"       // an external Fachverfahren over AMQP
 	DestinationBuiltin    = "builtin"    // the hub's own case processing (reserved)
-	DestinationFITConnect = "fitconnect" // a FIT-Connect destination (reserved)
+	DestinationFITConnect = "fitconnect" // a FIT-Connect destination, forwarded by connectors/fitconnect
 )
 
 // Destination is the technical endpoint of an organisational unit for one

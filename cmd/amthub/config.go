@@ -67,6 +67,10 @@ type Config struct {
 	// PostboxReadCutoff (AMTHUB_POSTBOX_READ_CUTOFF) has passed.
 	PostboxReadChecks []time.Duration
 	PostboxReadCutoff time.Duration
+	// FitConnectOutbound (AMTHUB_FITCONNECT_OUTBOUND) names a JSON file
+	// listing the destinations whose submissions go to FIT-Connect, each
+	// with its FIT-Connect destination, OAuth client and trust anchor.
+	FitConnectOutbound string
 	// PprofAddr (AMTHUB_PPROF_ADDR) serves Go's profiler there; empty: off.
 	PprofAddr string
 	// DatabasePool (AMTHUB_DATABASE_POOL) bounds the PostgreSQL connections.
@@ -122,6 +126,7 @@ var Variables = []Variable{
 	{"AMTHUB_POSTBOX_URL", "not connected (dev: simulator)", "an external (BundID-style) postbox; the own mailbox is always on"},
 	{"AMTHUB_POSTBOX_READ_CHECKS", "`1m,5m,15m,1h,6h,24h` (dev: `5s,15s,1m`)", "when the hub asks the external postbox whether a delivered message was read, counted from delivery; the last interval repeats"},
 	{"AMTHUB_POSTBOX_READ_CUTOFF", "`720h`", "after this age a delivered message is no longer checked for reading"},
+	{"AMTHUB_FITCONNECT_OUTBOUND", "none (dev: one simulated destination)", "a JSON file listing the destinations of kind `fitconnect` and where their submissions go: `[{\"destinationId\", \"fitConnectDestinationId\", \"clientId\", \"clientSecret\", \"tokenUrl\", \"submissionApiUrl\", \"scope\", \"trustAnchor\": PEM file}]`"},
 	{"AMTHUB_DATABASE_POOL", "`32`", "most PostgreSQL connections one hub process opens"},
 	{"AMTHUB_OUTBOX_RELAYS", "`8` (dev: `1`)", "outbox relay loops; each holds a database connection while its batch awaits the broker's confirms"},
 	{"AMTHUB_SMTP_ADDR", "not connected (dev: the outbox page `/admin/dev/postausgang`)", "mail server `host:port` for the AdminCenter's invitations; STARTTLS is required"},
@@ -194,6 +199,7 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 			return &configError{"AMTHUB_SMTP_ADDR", "want host:port, e.g. mail.example:587"}
 		}
 	}
+	c.FitConnectOutbound = getenv("AMTHUB_FITCONNECT_OUTBOUND")
 	return nil
 }
 

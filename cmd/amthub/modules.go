@@ -72,7 +72,10 @@ func (a *App) mountModules(ctx context.Context) error {
 		return err
 	}
 	a.startRetention()
-	return a.declareDestinations(ctx)
+	if err := a.declareDestinations(ctx); err != nil {
+		return err
+	}
+	return a.startFitConnectOutbound(ctx)
 }
 
 // declareDestinations makes sure every destination's queue exists.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/amthub/amthub/connectors/fitconnect"
 	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/payments"
@@ -19,7 +20,7 @@ func privacyDeclarations() []privacy.Declaration {
 	var out []privacy.Declaration
 	for _, part := range [][]privacy.Declaration{
 		pipeline.Privacy(), mailbox.Privacy(), payments.Privacy(), registers.Privacy(),
-		citizens.Privacy(), portal.Privacy(), oauth.Privacy(), sqlstore.Privacy(),
+		citizens.Privacy(), portal.Privacy(), oauth.Privacy(), sqlstore.Privacy(), fitconnect.Privacy(),
 	} {
 		out = append(out, part...)
 	}

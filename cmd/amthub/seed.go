@@ -28,6 +28,9 @@ type DemoDestination struct {
 	AreaName      string          `json:"areaName"`
 	Mapping       string          `json:"mapping"`
 	ExampleData   json.RawMessage `json:"exampleData"`
+	// Kind is how the destination receives: amqp (a Fachverfahren) or
+	// fitconnect (forwarded to FIT-Connect, simulated in dev).
+	Kind string `json:"kind"`
 }
 
 // demoService describes one demo destination and the organisational unit
@@ -37,6 +40,8 @@ type demoService struct {
 	destination, unit, leika, service, mapping string
 	ars                                        string // an area the unit serves, the example
 	contact                                    hub.Contact
+	kind                                       string // hub.DestinationAMQP when empty
+	unmapped                                   bool   // the data goes on as the vendor sent it
 }
 
 var demoServices = []demoService{
@@ -44,6 +49,12 @@ var demoServices = []demoService{
 		mapping: "gewerbeanmeldung", ars: "145110000000", contact: hub.Contact{Email: "gewerbeamt@chemnitz.example", Phone: "+49 371 000000"}},
 	{destination: "Steuer- und Kassenamt Dresden", unit: "steueramt-dresden", leika: "99022003001000", service: "Hundesteuer Anmeldung",
 		mapping: "hundesteuer", ars: "146120000000", contact: hub.Contact{Email: "hundesteuer@dresden.example"}},
+	// A FIT-Connect destination: the city's dog-tax office receives through
+	// FIT-Connect (simulated), so its submissions leave through the
+	// fitconnect connector; FIT-Connect carries the vendor's JSON as is.
+	{destination: "Stadt Leipzig – Hundesteuer (FIT-Connect)", unit: "gv-147130000000", leika: "99022003001000",
+		service: "Hundesteuer Anmeldung", mapping: "hundesteuer", ars: "147130000000",
+		contact: hub.Contact{Email: "hundesteuer@leipzig.example"}, kind: hub.DestinationFITConnect, unmapped: true},
 }
 
 // seedPipeline loads Saxony's areas and, on first start, the demo
@@ -79,10 +90,14 @@ func seedPipeline(ctx context.Context, store *catalogue.Store, tenantID string) 
 		d := byName[ds.destination]
 		switch {
 		case d == nil:
+			svc := hub.DestinationService{LeikaKey: ds.leika, Name: ds.service,
+				SchemaURI: "urn:amthub:schema:" + ds.mapping + ":v1", Schema: def.InputSchema,
+				MappingName: ds.mapping, MappingVersion: "1"}
+			if ds.unmapped {
+				svc.MappingName, svc.MappingVersion = "", ""
+			}
 			d = &hub.Destination{TenantID: tenantID, OrgUnitID: ds.unit, Name: ds.destination, Contact: ds.contact,
-				Services: []hub.DestinationService{{LeikaKey: ds.leika, Name: ds.service,
-					SchemaURI: "urn:amthub:schema:" + ds.mapping + ":v1", Schema: def.InputSchema,
-					MappingName: ds.mapping, MappingVersion: "1"}}}
+				Kind: ds.kind, Services: []hub.DestinationService{svc}}
 			if err := store.CreateDestination(ctx, d); err != nil {
 				return nil, fmt.Errorf("seed destination %s: %w", ds.destination, err)
 			}
@@ -92,9 +107,17 @@ func seedPipeline(ctx context.Context, store *catalogue.Store, tenantID string) 
 			}
 		}
 		out = append(out, DemoDestination{Name: d.Name, DestinationID: d.ID, LeikaKey: ds.leika, ServiceName: ds.service,
-			ARS: ds.ars, AreaName: names[ds.ars], Mapping: ds.mapping + "@v1", ExampleData: def.Example})
+			ARS: ds.ars, AreaName: names[ds.ars], Mapping: mappingRef(ds), ExampleData: def.Example, Kind: d.Kind})
 	}
 	return out, nil
+}
+
+// mappingRef names a demo destination's mapping, or "" when none runs.
+func mappingRef(ds demoService) string {
+	if ds.unmapped {
+		return ""
+	}
+	return ds.mapping + "@v1"
 }
 
 // demoAreas reads the shipped areas of Saxony.

@@ -18,7 +18,12 @@ import (
 // on the hub's bus, and returns once each has subscribed, so that no
 // submission is published before anyone listens.
 func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) error {
+	var fit []DemoDestination
 	for _, d := range demo.Destinations {
+		if d.isFitConnect() {
+			fit = append(fit, d) // FIT-Connect is simulated; the connector is its Fachverfahren
+			continue
+		}
 		logPath := ""
 		if logDir != "" {
 			logPath = filepath.Join(logDir, "sim-"+d.DestinationID+".log")
@@ -40,7 +45,7 @@ func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) e
 			return fmt.Errorf("simulator for %s did not subscribe", d.Name)
 		}
 	}
-	return nil
+	return startFitConnectDemo(ctx, app, fit)
 }
 
 func newSimCommand(getenv func(string) string) *cobra.Command {

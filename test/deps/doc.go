@@ -17,7 +17,11 @@
 //     to build and check test databases with the production schema.
 //  4. A connector imports hub/, its own packages (its simulator, its test
 //     kit) and the conformance kit (connectors/conformance) only: connectors
-//     do not know each other or the surfaces.
+//     do not know each other or the surfaces. Exception: the FIT-Connect
+//     connector (connectors/fitconnect) is a Fachverfahren to the hub and
+//     consumes and replies through the Fachverfahren SDK; its test kit
+//     checks traffic against FIT-Connect's vendored documents
+//     (openapi/fitconnect).
 //  5. portal does not import oauth: a citizen's account lives in hub, and
 //     the portal and the OAuth server both use it there (hub/citizens, with
 //     the login and consent types the portal needs as the OAuth pages'

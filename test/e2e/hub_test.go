@@ -58,6 +58,7 @@ type Demo struct {
 		LeikaKey      string          `json:"leikaKey"`
 		ARS           string          `json:"ars"`
 		ExampleData   json.RawMessage `json:"exampleData"`
+		Kind          string          `json:"kind"`
 	} `json:"destinations"`
 }
 
