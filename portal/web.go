@@ -127,6 +127,14 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name
 // fail shows an error page; internal errors are logged, never shown.
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := httpserver.StatusOf(err)
+	if after, shed := httpserver.RetryAfter(err); shed && p.pages["message"] != nil {
+		// Backpressure: the hub is behind and took nothing; say so kindly.
+		w.Header().Set("Retry-After", after)
+		p.render(w, r, status, "message", "Gerade sehr viel Andrang", map[string]string{"Message": "Im Moment gehen mehr " +
+			"Anträge ein, als wir sofort an die Behörden weitergeben können. Ihre Eingabe wurde deshalb noch nicht " +
+			"übernommen. Bitte versuchen Sie es in " + after + " Sekunden noch einmal."})
+		return
+	}
 	if status >= 500 {
 		p.log(r).Error("portal request failed", "error", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub/telemetry"
+	"github.com/amthub/amthub/hub/backpressure"
 )
 
 // Config is the configuration of a hub process, read once from the
@@ -92,6 +93,9 @@ type Config struct {
 	// Telemetry is what the standard OTEL_* variables say about traces:
 	// off unless they name an exporter or an OTLP endpoint.
 	Telemetry telemetry.Config
+	// Backpressure holds the bounds past which new submissions are shed
+	// with 503 (AMTHUB_BACKPRESSURE_*).
+	Backpressure backpressure.Config
 }
 
 // Variable describes one environment variable the hub reads. Variables is
@@ -133,6 +137,10 @@ var Variables = []Variable{
 	{"AMTHUB_SMTP_FROM", "`amthub@localhost`", "sender address of the hub's e-mails"},
 	{"AMTHUB_SMTP_USERNAME", "none", "user name at the mail server (PLAIN authentication over STARTTLS); empty: no authentication"},
 	{"AMTHUB_SMTP_PASSWORD", "none", "password at the mail server"},
+	{"AMTHUB_BACKPRESSURE_OUTBOX_MESSAGES", "`2000`", "backpressure: above this many messages waiting in the outbox, creating, uploading to and submitting submissions answer 503 `overloaded` with `Retry-After` (API) or a German page (portal); `0`: no bound"},
+	{"AMTHUB_BACKPRESSURE_OUTBOX_AGE", "`5s`", "backpressure: the same when the oldest message in the outbox is older; `0`: no bound"},
+	{"AMTHUB_BACKPRESSURE_QUEUE_MESSAGES", "`2000`", "backpressure: the same for a destination whose queue `fv.<destination>` holds more messages its Fachverfahren has not taken (RabbitMQ only; measured at most once a second); `0`: no bound"},
+	{"AMTHUB_BACKPRESSURE_RETRY_AFTER", "`2s`", "backpressure: the wait the refused caller is told in `Retry-After`"},
 	{"AMTHUB_PPROF_ADDR", "off", "serve Go's profiler (`/debug/pprof/`) on this address, e.g. `127.0.0.1:6060`; never the public port"},
 	{"AMTHUB_LOG_LEVEL", "`info`", "`debug`, `info`, `warn`, `error`"},
 	{"AMTHUB_LOG_FORMAT", "`json`", "`json` or `text` (logs go to stderr, never with tokens or personal data)"},
@@ -159,7 +167,7 @@ func loadConfig(getenv func(string) string, dev bool) (Config, error) {
 	c := Config{Dev: dev}
 	sections := []func(getenv func(string) string) error{
 		c.loadHTTP, c.loadLogging, c.loadLifecycle, c.loadPayments,
-		c.loadPostbox, c.loadRegisters, c.loadPool, c.loadTelemetry,
+		c.loadPostbox, c.loadRegisters, c.loadPool, c.loadTelemetry, c.loadBackpressure,
 	}
 	if !dev {
 		sections = append(sections, c.loadServices)

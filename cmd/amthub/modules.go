@@ -40,8 +40,10 @@ func (a *App) mountModules(ctx context.Context) error {
 	mappingStore := mappings.NewSQLStore(a.DB)
 	engine := mappings.NewEngine(mappingStore, mappings.Limits{})
 	mappings.AdminRoutes(a.Router, mappingStore, engine, a.OAuth.Verifier.Require)
+	gate := a.newGate()
+	a.workers = append(a.workers, gate.Run)
 	a.Pipeline, err = pipeline.NewService(pipeline.Deps{Store: a.Cases, Routing: a.Catalogue, Validator: mappings.NewValidator(),
-		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now},
+		Mapper: mappingRunner{engine}, Signer: a.OAuth.Keys, Issuer: a.PublicURL, SecretKey: kek, Now: a.DB.Now, Gate: gate},
 		pipeline.Config{InsecureCallbacks: a.Config.Dev || a.Config.InsecureCallbacks, ExpireAfter: a.Config.SubmissionTTL})
 	if err != nil {
 		return err

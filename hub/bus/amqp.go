@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -145,6 +146,28 @@ func (b *AMQP) DeclareDestination(ctx context.Context, destinationID string) err
 		b.mu.Unlock()
 	}
 	return err
+}
+
+// DestinationDepth returns how many messages wait in the destination's
+// queue fv.<id> (ready, not yet delivered to its Fachverfahren), by a
+// passive declare: the backpressure gate's measure of consumer lag. A
+// queue not declared yet holds nothing.
+func (b *AMQP) DestinationDepth(ctx context.Context, destinationID string) (int, error) {
+	q := DestinationQueue(destinationID)
+	n := 0
+	err := b.withChannel(ctx, func(ch *amqp.Channel) error {
+		st, err := ch.QueueDeclarePassive(q, true, false, false, false, nil)
+		var aerr *amqp.Error
+		if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("inspect queue %s: %w", q, err)
+		}
+		n = st.Messages
+		return nil
+	})
+	return n, err
 }
 
 // declareQueue declares a durable quorum queue with a delivery limit, its

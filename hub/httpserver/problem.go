@@ -9,6 +9,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/amthub/amthub/hub"
 )
@@ -83,10 +85,26 @@ func ProblemOf(r *http.Request, err error) Problem {
 // errors with the request id.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemOf(r, err)
-	if p.Status >= 500 {
+	after, shed := RetryAfter(err)
+	if shed {
+		w.Header().Set("Retry-After", after) // expected under load: not logged as a failure
+	} else if p.Status >= 500 {
 		Logger(r.Context()).Error("request failed", "error", err, "status", p.Status)
 	}
 	WriteProblem(w, p)
+}
+
+// RetryAfter returns the Retry-After value (whole seconds, at least 1) of
+// an error whose chain says how long to wait (a cause with a
+// RetryAfter() time.Duration method, such as backpressure's), and whether
+// it has one.
+func RetryAfter(err error) (string, bool) {
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &ra) {
+		return "", false
+	}
+	d := ra.RetryAfter()
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second))), true
 }
 
 // WriteProblem writes p as application/problem+json.

@@ -90,8 +90,15 @@ type Service struct {
 	signer    Signer
 	issuer    string
 	sealer    *sealer
+	gate      Gate
 	cfg       Config
 	now       hub.Clock
+}
+
+// Gate decides whether the pipeline takes new work for a destination now
+// (hub/backpressure): an error refuses it before anything is stored.
+type Gate interface {
+	Admit(ctx context.Context, destinationID string) error
 }
 
 // Deps are the collaborators of a Service. Signer may be nil (events stay
@@ -105,6 +112,9 @@ type Deps struct {
 	Issuer    string
 	SecretKey []byte
 	Now       hub.Clock
+	// Gate, if not nil, sheds new submissions, uploads and submits while
+	// the hub is behind (backpressure).
+	Gate Gate
 }
 
 // NewService returns the pipeline service.
@@ -115,7 +125,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	return &Service{store: d.Store, routing: d.Routing, validator: d.Validator, mapper: d.Mapper, signer: d.Signer, issuer: d.Issuer,
-		sealer: sl, cfg: cfg, now: d.Now}, nil
+		sealer: sl, gate: d.Gate, cfg: cfg, now: d.Now}, nil
 }
 
 // Config returns the effective limits.
@@ -149,6 +159,9 @@ func (s *Service) Create(ctx context.Context, p *hub.Principal, req CreateReques
 	if err := s.checkCreate(req); err != nil {
 		return nil, false, err
 	}
+	if err := s.admit(ctx, req.DestinationID); err != nil {
+		return nil, false, err
+	}
 	dest, err := s.routing.FindDestination(ctx, p.TenantID, req.DestinationID)
 	if err != nil {
 		return nil, false, err
@@ -169,6 +182,14 @@ func (s *Service) Create(ctx context.Context, p *hub.Principal, req CreateReques
 	}
 	created, err = s.store.CreateSubmission(ctx, sub, idemKey, hashOf(canonical))
 	return sub, created, err
+}
+
+// admit asks the gate, if any, whether new work for destinationID is taken.
+func (s *Service) admit(ctx context.Context, destinationID string) error {
+	if s.gate == nil {
+		return nil
+	}
+	return s.gate.Admit(ctx, destinationID)
 }
 
 func (s *Service) checkCreate(req CreateRequest) error {
@@ -202,7 +223,11 @@ func (s *Service) Get(ctx context.Context, p *hub.Principal, id string) (*hub.Su
 // Upload stores an announced attachment, streamed from body, up to the
 // size limit. wantSHA256, if not nil, must match the content.
 func (s *Service) Upload(ctx context.Context, p *hub.Principal, subID, attID, mimeType, filename string, body io.Reader, wantSHA256 []byte) (*hub.Attachment, error) {
-	if _, err := s.Get(ctx, p, subID); err != nil {
+	sub, err := s.Get(ctx, p, subID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.admit(ctx, sub.DestinationID); err != nil {
 		return nil, err
 	}
 	if !hub.ValidID(attID) {
@@ -247,6 +272,9 @@ type SubmitRequest struct {
 func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req SubmitRequest) (*hub.Submission, error) {
 	sub, err := s.Get(ctx, p, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.admit(ctx, sub.DestinationID); err != nil {
 		return nil, err
 	}
 	dest, err := s.routing.FindDestination(ctx, p.TenantID, sub.DestinationID)
