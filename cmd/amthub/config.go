@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/amthub/amthub/hub/telemetry"
 	"github.com/amthub/amthub/hub/backpressure"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // Config is the configuration of a hub process, read once from the
