@@ -10,7 +10,6 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/citizens"
-	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -43,6 +42,9 @@ type Accounts struct {
 	db       *sqlstore.DB
 	citizens *citizens.Store
 	cases    CaseLinks
+	// forget are the modules' parts of a citizen's data (CitizenData),
+	// deleted with the account; the portal's own part comes last.
+	forget []CitizenData
 }
 
 // CaseLinks is what deleting an account needs of the pipeline's cases:
@@ -170,25 +172,20 @@ func (a *Accounts) putProfile(ctx context.Context, tx *sqlstore.Tx, tenantID, ci
 	return nil
 }
 
-// Delete removes a citizen's account, master data, document safe and
-// postbox references, in one transaction. The cases a vendor made for the
-// citizen stay with the vendor and the authority, unlinked from the
-// account. (The portal's handler revokes the OAuth grants first.)
+// Delete removes a citizen's account and everything the modules hold of
+// the citizen (each module's ForgetCitizen: master data, document safe,
+// e-mails, mailbox, grants, …) in one transaction. The cases a vendor made
+// for the citizen stay with the vendor and the authority, unlinked from
+// the account, as do the register queries made for them. (The portal's
+// handler revokes the OAuth grants first and ends the sessions after.)
 func (a *Accounts) Delete(ctx context.Context, tenantID, citizenID string) error {
 	return a.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		if err := deleteAllDocuments(ctx, tx, tenantID, citizenID); err != nil {
-			return err
+		for _, part := range a.forget {
+			if err := part.ForgetCitizen(ctx, tx, tenantID, citizenID); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM portal_profiles WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
-			return fmt.Errorf("delete profile: %w", err)
-		}
-		// The vendors' cases stay (they are the authorities' records) but
-		// point to no account any more; postbox references die, so nothing
-		// can be delivered to the deleted account.
 		if err := a.cases.UnlinkCitizen(ctx, tx, tenantID, citizenID); err != nil {
-			return err
-		}
-		if err := mailbox.ForgetCitizen(ctx, tx, tenantID, citizenID); err != nil {
 			return err
 		}
 		return a.citizens.DeleteTx(ctx, tx, tenantID, citizenID)

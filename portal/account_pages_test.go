@@ -24,7 +24,9 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/casetest"
 	"github.com/amthub/amthub/hub/hubtest"
+	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/payments"
+	"github.com/amthub/amthub/hub/registers"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
@@ -39,6 +41,7 @@ type accountEnv struct {
 	demo  oauth.DemoCredentials
 	cases *casetest.Fixture
 	pay   *payments.Service
+	mb    *mailbox.Service
 	sim   *sim.Sim
 	base  string // the host's URL as browsers use it
 }
@@ -76,8 +79,14 @@ func newAccountEnv(t *testing.T, db *sqlstore.DB, forBrowser bool) *accountEnv {
 	if a.pay, err = payments.NewService(store, client, quiet, payments.Config{PublicURL: a.base, InsecureURLs: true}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true}, db, a.oauth.Citizens, a.cases.Store,
-		portal.NewDBSessions(db), cache.NewMemory(), quiet, portal.Services{Payments: store, Consents: a.oauth.Consents()})
+	if a.mb, err = mailbox.NewService(db, a.cases.Store, a.cases.Catalogue, quiet, mailbox.Config{Keys: testKeys(1)}); err != nil {
+		t.Fatal(err)
+	}
+	// Wired as cmd/amthub wires them.
+	p, err := portal.New(portal.Config{TenantID: tenant, DevOutbox: true, Documents: portal.DocumentConfig{Keys: testKeys(2)}},
+		db, a.oauth.Citizens, a.cases.Store, portal.NewDBSessions(db), cache.NewMemory(), quiet,
+		portal.Services{Mailbox: a.mb, Payments: store, Consents: a.oauth.Consents(),
+			CitizenData: []portal.CitizenData{a.mb, store, registers.NewAuditStore(db, a.cases.Store), a.oauth.Consents()}})
 	if err != nil {
 		t.Fatal(err)
 	}

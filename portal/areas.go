@@ -25,5 +25,5 @@ func (p *Portal) accountAreas() []area {
 	if p.svc.Consents != nil {
 		out = append(out, area{"/konto/einwilligungen", "Einwilligungen", "Anwendungen, die in Ihrem Namen zugreifen dürfen"})
 	}
-	return out
+	return append(out, area{"/konto/meine-daten", "Meine Daten", "alles, was das Portal über Sie speichert, auch zum Herunterladen"})
 }

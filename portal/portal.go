@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/pipeline"
+	"github.com/amthub/amthub/hub/privacy"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
 
@@ -73,6 +75,15 @@ type Portal struct {
 	logger    *slog.Logger
 	pages     map[string]*template.Template
 	svc       Services
+	export    []privacy.Exporter // the parts of the citizen's archive, in order
+}
+
+func exporters(parts []CitizenData) []privacy.Exporter {
+	out := make([]privacy.Exporter, len(parts))
+	for i, p := range parts {
+		out[i] = p
+	}
+	return out
 }
 
 // Cases is what "my applications" reads of the pipeline: a citizen's cases
@@ -81,6 +92,7 @@ type Cases interface {
 	ListCitizenCases(ctx context.Context, tenantID, citizenID string) ([]pipeline.CaseSummary, error)
 	ListCaseEventsForCitizen(ctx context.Context, tenantID, citizenID, caseID string) ([]hub.Event, error)
 	CaseLinks
+	privacy.Exporter // the cases, submissions and timelines in the citizen's archive
 }
 
 // Services are the hub's services behind the service account's pages:
@@ -90,6 +102,12 @@ type Services struct {
 	Mailbox  Mailbox  // mailbox.go
 	Payments Payments // payments.go
 	Consents Consents // consents.go
+	// CitizenData are the further modules that hold data about citizens
+	// (mailbox, payments, register audit, OAuth grants): each writes its
+	// part of the citizen's archive ("Meine Daten", mydata.go) and deletes
+	// it with the account. The account, the portal's own data and the cases
+	// are always part of both.
+	CitizenData []CitizenData
 }
 
 // New builds the portal on the hub's database, the citizens' accounts (the
@@ -120,8 +138,12 @@ func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases Cases,
 	if err != nil {
 		return nil, err
 	}
-	return &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens, cases), cases: cases,
-		sessions: sessions, limiter: limiter, logger: logger, pages: pages, svc: svc}, nil
+	p := &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens, cases), cases: cases,
+		sessions: sessions, limiter: limiter, logger: logger, pages: pages, svc: svc}
+	own := &portalData{db: db, citizens: citizens, sessions: sessions, docs: p.Documents(), docsOn: p.documentsOn()}
+	p.accounts.forget = append(slices.Clone(svc.CitizenData), own)
+	p.export = append([]privacy.Exporter{citizens, own, cases}, exporters(svc.CitizenData)...)
+	return p, nil
 }
 
 // Catalogue returns the portal's catalogue store (import, search, finder).
@@ -166,6 +188,7 @@ func (p *Portal) Routes(r chi.Router) {
 		p.documentPages(r)
 		p.paymentPages(r)
 		p.consentPages(r)
+		p.myDataPages(r)
 	})
 	static, _ := fs.Sub(staticFiles, "static") // the embedded folder exists
 	r.Handle("/assets/portal/*", http.StripPrefix("/assets/portal/", assetHandler(http.FileServer(http.FS(static)))))
@@ -213,6 +236,7 @@ func (p *Portal) baseURL(r *http.Request) string {
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"paras": paragraphs, "levelName": levelName, "args": inputArgs,
+		"sectionCount": sectionCount, "inc": func(i int) int { return i + 1 },
 		"stateLabel": label(stateLabels), "eventLabel": label(eventLabels),
 		"isLink": func(s string) bool { return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") }}
 	names, err := fs.Glob(templateFiles, "templates/*.html")

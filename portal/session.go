@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +35,9 @@ type SessionStore interface {
 	Delete(ctx context.Context, token string) error
 	// DeleteCitizen ends every session of a citizen (account deleted).
 	DeleteCitizen(ctx context.Context, tenantID, citizenID string) error
+	// ListCitizen returns a citizen's unexpired sessions, oldest first (for
+	// the citizen's archive; tokens are not part of them).
+	ListCitizen(ctx context.Context, tenantID, citizenID string) ([]Session, error)
 }
 
 var errNoSession = &hub.Error{Code: hub.ENOTFOUND, Kind: "session_not_found", Message: "No such session."}
@@ -89,6 +93,25 @@ func (d *DBSessions) DeleteCitizen(ctx context.Context, tenantID, citizenID stri
 		return fmt.Errorf("delete sessions: %w", err)
 	}
 	return nil
+}
+
+// ListCitizen returns a citizen's unexpired sessions.
+func (d *DBSessions) ListCitizen(ctx context.Context, tenantID, citizenID string) ([]Session, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT tenant_id, citizen_id, acr, created_at, expires_at FROM portal_sessions
+		WHERE tenant_id = $1 AND citizen_id = $2 AND expires_at > $3 ORDER BY created_at`, tenantID, citizenID, d.db.Now())
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Session
+	for rows.Next() {
+		var s Session
+		if err := rows.Scan(&s.TenantID, &s.CitizenID, &s.ACR, &s.CreatedAt, &s.ExpiresAt); err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // RedisSessions keeps sessions in Redis with their expiry as TTL, plus a
@@ -177,4 +200,32 @@ func (r *RedisSessions) DeleteCitizen(ctx context.Context, tenantID, citizenID s
 		return fmt.Errorf("delete sessions: %w", err)
 	}
 	return nil
+}
+
+// ListCitizen returns a citizen's unexpired sessions.
+func (r *RedisSessions) ListCitizen(ctx context.Context, tenantID, citizenID string) ([]Session, error) {
+	hashes, err := r.client.SMembers(ctx, r.citizenKey(tenantID, citizenID)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	var out []Session
+	for _, h := range hashes {
+		b, err := r.client.Get(ctx, r.prefix+h).Bytes()
+		if errors.Is(err, redis.Nil) {
+			continue // ended or expired
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		var s Session
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, fmt.Errorf("read session: %w", err)
+		}
+		if s.ExpiresAt.After(r.now()) {
+			s.CSRF = ""
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Session) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/payments"
+	"github.com/amthub/amthub/hub/registers"
 	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
 )
@@ -35,14 +36,19 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	if err != nil {
 		return err
 	}
-	var svc portal.Services
-	if a.Mailbox != nil { // built with the connectors, before the portal
-		svc.Mailbox = a.Mailbox
+	if a.Mailbox == nil {
+		return fmt.Errorf("portal: the mailbox is built with the connectors, before the portal")
 	}
+	svc := portal.Services{Mailbox: a.Mailbox}
 	svc.Consents = a.OAuth.Consents()
+	payStore := payments.NewStore(a.DB, a.Cases)
 	if a.Config.EPayBLURL != "" { // payments are configured (or simulated)
-		svc.Payments = payments.NewStore(a.DB, a.Cases)
+		svc.Payments = payStore
 	}
+	// Every module that holds data about citizens: their parts of "Meine
+	// Daten" and of account deletion (the account, the portal's own data
+	// and the cases are the portal's always).
+	svc.CitizenData = []portal.CitizenData{a.Mailbox, payStore, registers.NewAuditStore(a.DB, a.Cases), a.OAuth.Consents()}
 	docKeys := mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub portal documents v1")}}
 	p, err := portal.New(portal.Config{TenantID: tenantID, PublicURL: a.PublicURL, DevOutbox: a.Config.Dev, TestEID: a.Config.Dev,
 		Documents: portal.DocumentConfig{Keys: docKeys}},

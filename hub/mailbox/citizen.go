@@ -260,16 +260,3 @@ func (k Keyring) Encrypt(content, aad []byte) (ciphertext, wrapped []byte, keyID
 func (k Keyring) Decrypt(ciphertext, wrapped []byte, keyID string, aad []byte) ([]byte, error) {
 	return k.decrypt(ciphertext, wrapped, keyID, aad)
 }
-
-// ForgetCitizen drops, in the caller's transaction, every postbox reference
-// of a citizen whose account is deleted: the vendors' references to the
-// own postbox and the link to an external one, so nothing can be delivered
-// to the account any more. The messages stay with their cases.
-func ForgetCitizen(ctx context.Context, tx *sqlstore.Tx, tenantID, citizenID string) error {
-	for _, table := range []string{"mailbox_postboxes", "mailbox_external"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant_id = $1 AND citizen_id = $2`, tenantID, citizenID); err != nil {
-			return fmt.Errorf("forget citizen in %s: %w", table, err)
-		}
-	}
-	return nil
-}

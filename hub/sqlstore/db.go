@@ -190,6 +190,22 @@ func (d Dialect) ForUpdate() string {
 	return ""
 }
 
+// EachRow runs query on q and calls fn for each row, then reports the
+// rows' error; an error from fn stops it and is returned unchanged.
+func EachRow(ctx context.Context, q Querier, fn func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // ErrNoRows reports whether err is sql.ErrNoRows.
 func ErrNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
