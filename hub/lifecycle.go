@@ -195,6 +195,10 @@ type SubmitData struct {
 	Data        []byte // what the destination receives (after mapping)
 	ContentType string
 	DataHash    string // hash of the vendor's request, to recognise a retry
+	// EncryptedMetadata is a sealed submission's metadata JWE, if any.
+	EncryptedMetadata string
+	// Pickup: subscribers fetch it; no message is queued for the destination.
+	Pickup bool
 }
 
 // Submit moves an incomplete submission with all its announced attachments
@@ -213,8 +217,27 @@ func (s *Submission) Submit(in SubmitData, actor string, now time.Time) (changed
 			Message: "Announced attachments are not uploaded yet: " + strings.Join(missing, ", ")}
 	}
 	s.Data, s.ContentType, s.DataHash = in.Data, in.ContentType, in.DataHash
-	return true, s.Transition(StateSubmitted, now, actor,
+	s.EncryptedMetadata, s.Pickup = in.EncryptedMetadata, in.Pickup
+	err = s.Transition(StateSubmitted, now, actor,
 		EventData(map[string]any{"contentType": in.ContentType, "attachments": len(s.Attachments)}))
+	if in.Pickup {
+		s.pending.Deliver = false // the destination's subscribers fetch it
+	}
+	return true, err
+}
+
+// PickUp records that a subscriber of the destination fetched a submission
+// that waits for pickup: submitted → forwarded, FIT-Connect's meaning of
+// forwarded. Fetching it again changes nothing; it reports whether it moved.
+// A submission that is not for pickup cannot be picked up.
+func (s *Submission) PickUp(actor string, now time.Time) (bool, error) {
+	if !s.Pickup {
+		return false, ErrSubmissionNotFound()
+	}
+	if s.State != StateSubmitted {
+		return false, nil
+	}
+	return true, s.Transition(StateForwarded, now, actor, nil)
 }
 
 // Forward records the broker's confirmation of the submission's message:
@@ -255,7 +278,7 @@ func (s *Submission) Expire(now time.Time) bool {
 // was delivered maxDeliveries times already; it reports whether it will.
 // Consumers recognise the repeat by the submission id.
 func (s *Submission) Redeliver(maxDeliveries int, now time.Time) bool {
-	if s.State != StateForwarded || s.Deliveries >= maxDeliveries {
+	if s.State != StateForwarded || s.Deliveries >= maxDeliveries || s.Pickup {
 		return false
 	}
 	s.Deliveries++

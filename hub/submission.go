@@ -12,7 +12,7 @@ const (
 	EventSubmissionCreated       = "submission.created"
 	EventSubmissionSubmitted     = "submission.submitted"
 	EventSubmissionMappingFailed = "submission.mapping_failed"
-	EventSubmissionForwarded     = "submission.forwarded"
+	EventSubmissionForwarded     = "submission.forwarded" // the broker confirmed it, or a subscriber picked it up
 	EventSubmissionRedelivered   = "submission.redelivered"
 	EventSubmissionAccepted      = "submission.accepted"
 	EventSubmissionRejected      = "submission.rejected"
@@ -58,8 +58,11 @@ type Destination struct {
 	Name          string
 	Contact       Contact
 	EncryptionKey json.RawMessage // public JWK for sealed submissions, optional
-	Services      []DestinationService
-	CreatedAt     time.Time
+	// Pickup says that the destination's subscribers fetch its submissions
+	// over the FIT-Connect surface instead of receiving them over AMQP.
+	Pickup    bool
+	Services  []DestinationService
+	CreatedAt time.Time
 }
 
 // DestinationService is a service a destination accepts.
@@ -131,6 +134,12 @@ type Submission struct {
 	Attachments          []Attachment // uploaded so far (metadata only)
 	ContentType          string
 	Data                 []byte
+	// EncryptedMetadata is the JWE of a sealed submission's metadata
+	// (FIT-Connect), passed on unread; empty otherwise.
+	EncryptedMetadata string
+	// Pickup: the destination's subscribers fetch the submission (FIT-Connect)
+	// instead of receiving it over AMQP, so it is never queued nor redelivered.
+	Pickup bool
 	// DataHash identifies the submit request, so that its retry is
 	// recognised.
 	DataHash    string

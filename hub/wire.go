@@ -58,7 +58,11 @@ type SubmissionMessage struct {
 	// is a JSON string holding the JWE compact serialisation).
 	ContentType string          `json:"contentType"`
 	Data        json.RawMessage `json:"data"`
-	Attachments []AttachmentRef `json:"attachments"`
+	// EncryptedMetadata is, for a sealed submission from a FIT-Connect
+	// sender, the JWE of FIT-Connect's metadata document (for the same key
+	// as Data); attachments are then JWEs too (mimeType application/jose).
+	EncryptedMetadata string          `json:"encryptedMetadata,omitempty"`
+	Attachments       []AttachmentRef `json:"attachments"`
 }
 
 // AttachmentRef describes an attachment of a submission; Content carries

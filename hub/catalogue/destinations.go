@@ -80,9 +80,9 @@ func (s *Store) CreateDestination(ctx context.Context, d *hub.Destination) error
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO destinations (id, tenant_id, org_unit_id, kind, name, contact, encryption_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, d.TenantID, d.OrgUnitID, d.Kind, d.Name, string(contact), key,
-			d.CreatedAt); err != nil {
+			INSERT INTO destinations (id, tenant_id, org_unit_id, kind, name, contact, encryption_key, pickup, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d.ID, d.TenantID, d.OrgUnitID, d.Kind, d.Name, string(contact), key,
+			d.Pickup, d.CreatedAt); err != nil {
 			return fmt.Errorf("insert destination: %w", err)
 		}
 		return insertServices(ctx, tx, d)
@@ -139,6 +139,22 @@ func (s *Store) AssignDestination(ctx context.Context, tenantID, destinationID, 
 	return err
 }
 
+// SetEncryptionKey makes jwk (a public JWK) the destination's current key
+// for sealed submissions: senders encrypt to it, and the hub refuses a JWE
+// for any other kid.
+func (s *Store) SetEncryptionKey(ctx context.Context, tenantID, destinationID string, jwk json.RawMessage) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE destinations SET encryption_key = $3 WHERE tenant_id = $1 AND id = $2`,
+		tenantID, destinationID, string(jwk))
+	if err != nil {
+		return fmt.Errorf("set encryption key of %s: %w", destinationID, err)
+	}
+	s.forgetDestination(tenantID, destinationID)
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &hub.Error{Code: hub.ENOTFOUND, Kind: "destination_not_found", Field: "destinationId", Message: "No such destination."}
+	}
+	return nil
+}
+
 // FindDestination returns a destination of the tenant with its services.
 // The caller owns the result.
 func (s *Store) FindDestination(ctx context.Context, tenantID, id string) (*hub.Destination, error) {
@@ -170,9 +186,9 @@ func loadDestination(ctx context.Context, q sqlstore.Querier, tenantID, id strin
 	d := &hub.Destination{ID: id, TenantID: tenantID}
 	var contact string
 	var key *string
-	err := q.QueryRowContext(ctx, `SELECT org_unit_id, kind, name, contact, encryption_key, created_at
+	err := q.QueryRowContext(ctx, `SELECT org_unit_id, kind, name, contact, encryption_key, pickup, created_at
 		FROM destinations WHERE tenant_id = $1 AND id = $2`,
-		tenantID, id).Scan(&d.OrgUnitID, &d.Kind, &d.Name, &contact, &key, &d.CreatedAt)
+		tenantID, id).Scan(&d.OrgUnitID, &d.Kind, &d.Name, &contact, &key, &d.Pickup, &d.CreatedAt)
 	if sqlstore.ErrNoRows(err) {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "destination_not_found", Field: "destinationId", Message: "No such destination."}
 	}

@@ -2,9 +2,12 @@ package catalogue_test
 
 import (
 	"context"
+	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/amthub/amthub/cmd/amthub/schema"
@@ -36,13 +39,25 @@ func testMigration(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var before []sqlstore.Migrations
+	// Everything the schema had before the catalogue's first migration
+	// (00650); later migrations of other modules come after it.
+	before := fstest.MapFS{}
 	for _, m := range schema.All() {
-		if m.Module != "catalogue" {
-			before = append(before, m)
+		names, err := fs.Glob(m.FS, "*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			if v, err := strconv.Atoi(name[:5]); err == nil && v < 650 {
+				b, err := fs.ReadFile(m.FS, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before[name] = &fstest.MapFile{Data: b}
+			}
 		}
 	}
-	if err := db.Migrate(ctx, nil, before...); err != nil {
+	if err := db.Migrate(ctx, nil, sqlstore.Migrations{Module: "before-catalogue", FS: before}); err != nil {
 		t.Fatal(err)
 	}
 	tenant := hubtest.MustTenant(t, db)

@@ -119,3 +119,14 @@ func (s *Store) noRouteReason(ctx context.Context, tenantID, leikaKey, ars strin
 	return &hub.Error{Code: hub.ENOTFOUND, Kind: "no_responsibility",
 		Message: fmt.Sprintf("No authority is recorded as responsible for service %s in area %s.", leikaKey, ars)}
 }
+
+// ServedAreas returns the ARS prefixes of the areas where the
+// organisational unit is responsible for the service.
+func (s *Store) ServedAreas(ctx context.Context, tenantID, unitID, leikaKey string) ([]string, error) {
+	prefixes, err := s.ids(ctx, `SELECT ars_prefix FROM responsibilities WHERE tenant_id = $1 AND org_unit_id = $2 AND leika_key = $3
+		ORDER BY ars_prefix`, tenantID, unitID, leikaKey)
+	if err != nil {
+		return nil, fmt.Errorf("served areas: %w", err)
+	}
+	return prefixes, nil
+}

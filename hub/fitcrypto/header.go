@@ -51,3 +51,22 @@ func (h header) want(name, value string) error {
 	}
 	return nil
 }
+
+// KeyID returns the kid of a compact JWS (3 parts) or JWE (5 parts) from
+// its protected header, unverified: it only chooses the key that then
+// verifies or decrypts the token.
+func KeyID(compact string) (string, error) {
+	parts := strings.Count(compact, ".") + 1
+	if parts != 3 && parts != 5 {
+		return "", fmt.Errorf("%w: %d parts, want 3 or 5", ErrMalformed, parts)
+	}
+	h, err := parseHeader(compact, parts)
+	if err != nil {
+		return "", err
+	}
+	kid := h.str("kid")
+	if kid == "" {
+		return "", fmt.Errorf("%w: kid missing", ErrKey)
+	}
+	return kid, nil
+}

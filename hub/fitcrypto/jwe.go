@@ -74,3 +74,29 @@ func Decrypt(compact string, key *PrivateKey) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// CheckJWE checks a compact JWE without decrypting it, as a hub that passes
+// sealed content on must: five base64url parts, a protected header with
+// alg RSA-OAEP-256, enc A256GCM and the kid of the recipient's current
+// encryption key, no embedded or referenced keys, no compression, and parts
+// that decode (an encrypted key of the RSA modulus's size is not checked:
+// the hub does not know which key size the recipient holds beyond the kid).
+func CheckJWE(compact, kid string) error {
+	h, err := parseHeader(compact, 5)
+	if err != nil {
+		return fmt.Errorf("JWE: %w", err)
+	}
+	if err := h.want("alg", string(jose.RSA_OAEP_256)); err != nil {
+		return fmt.Errorf("JWE: %w", err)
+	}
+	if err := h.want("enc", string(jose.A256GCM)); err != nil {
+		return fmt.Errorf("JWE: %w", err)
+	}
+	if got := h.str("kid"); got != kid {
+		return fmt.Errorf("%w: JWE kid %q, want %q", ErrKey, got, kid)
+	}
+	if _, err := jose.ParseEncryptedCompact(compact, jweKeyAlgs, jweEncs); err != nil {
+		return fmt.Errorf("%w: JWE: %v", ErrMalformed, err)
+	}
+	return nil
+}

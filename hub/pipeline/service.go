@@ -261,10 +261,12 @@ func tooLarge(limit int64) error {
 }
 
 // SubmitRequest is the body of a submit: form data, or, in sealed mode, a
-// JWE for the destination's key that the hub passes on unread.
+// JWE for the destination's key that the hub passes on unread, with the JWE
+// of FIT-Connect's metadata document when a FIT-Connect sender sends it.
 type SubmitRequest struct {
-	Data          json.RawMessage `json:"data,omitempty"`
-	EncryptedData string          `json:"encryptedData,omitempty"`
+	Data              json.RawMessage `json:"data,omitempty"`
+	EncryptedData     string          `json:"encryptedData,omitempty"`
+	EncryptedMetadata string          `json:"encryptedMetadata,omitempty"`
 }
 
 // Submit checks the data against the destination's schema, maps it, and
@@ -283,19 +285,15 @@ func (s *Service) Submit(ctx context.Context, p *hub.Principal, id string, req S
 	}
 	svc, _ := dest.Service(sub.ServiceType.Identifier)
 	canonical, _ := json.Marshal(req)
-	in := hub.SubmitData{DataHash: hashOf(canonical)}
+	in := hub.SubmitData{DataHash: hashOf(canonical), Pickup: dest.Pickup}
 	switch {
-	case req.EncryptedData != "" && len(req.Data) > 0:
+	case (req.EncryptedData != "" || req.EncryptedMetadata != "") && len(req.Data) > 0:
 		return nil, hub.FieldError("data", "send either data or encryptedData, not both")
-	case req.EncryptedData != "":
-		if len(dest.EncryptionKey) == 0 {
-			return nil, &hub.Error{Code: hub.EUNPROCESSABLE, Kind: "encryption_not_supported", Field: "encryptedData",
-				Message: "This destination has no public key; send data instead."}
+	case req.EncryptedData != "" || req.EncryptedMetadata != "":
+		if err := checkSealed(dest, req); err != nil {
+			return nil, err
 		}
-		if !isCompactJWE(req.EncryptedData) {
-			return nil, hub.FieldError("encryptedData", "must be a JWE in compact serialisation")
-		}
-		in.Data, in.ContentType = []byte(req.EncryptedData), "application/jose"
+		in.Data, in.ContentType, in.EncryptedMetadata = []byte(req.EncryptedData), "application/jose", req.EncryptedMetadata
 	default:
 		if len(req.Data) == 0 || bytes.Equal(req.Data, []byte("null")) {
 			return nil, hub.FieldError("data", "the form data is required")
@@ -368,20 +366,4 @@ func citizenOf(p *hub.Principal) string {
 func hashOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// isCompactJWE reports whether s has the five base64url parts of a JWE.
-func isCompactJWE(s string) bool {
-	parts := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '.':
-			parts++
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
-		default:
-			return false
-		}
-	}
-	return parts == 4
 }

@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/catalogue"
+	"github.com/amthub/amthub/hub/fitcrypto"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -82,6 +85,7 @@ func TestService(t *testing.T) {
 		t.Run(d.Name, func(t *testing.T) {
 			t.Run("MappingFailureIsRecorded", func(t *testing.T) { testMappingFailure(t, newEnv(t, d.Open(t), "broken", nil)) })
 			t.Run("Sealed", func(t *testing.T) { testSealed(t, d.Open(t)) })
+			t.Run("Pickup", func(t *testing.T) { testPickup(t, d.Open(t)) })
 			t.Run("Callbacks", func(t *testing.T) { testCallbacks(t, newEnv(t, d.Open(t), "", nil)) })
 		})
 	}
@@ -117,21 +121,46 @@ func testMappingFailure(t *testing.T, e *env) {
 
 func testSealed(t *testing.T, db *sqlstore.DB) {
 	ctx := context.Background()
-	const jwe = "eyJhbGciOiJSU0EtT0FFUC0yNTYiLCJlbmMiOiJBMjU2R0NNIn0.a2V5.aXY.Y2lwaGVy.dGFn"
+	key, other := sealKey(t, "enc-1"), sealKey(t, "enc-2")
+	jwk, err := key.Public().MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwe, err := fitcrypto.Encrypt([]byte(`{"name":"x"}`), key.Public(), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := fitcrypto.Encrypt([]byte(`{}`), key.Public(), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forOther, err := fitcrypto.Encrypt([]byte(`{"name":"x"}`), other.Public(), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	plain := newEnv(t, db, "", nil)
 	sub := plain.create(t)
 	if _, err := plain.svc.Submit(ctx, plain.p, sub.ID, pipeline.SubmitRequest{EncryptedData: jwe}); hub.ErrorKind(err) != "encryption_not_supported" {
 		t.Fatalf("sealed data to a destination without a key: %v", err)
 	}
-	keyed := newEnv(t, db, "broken", json.RawMessage(`{"kty":"RSA","n":"x","e":"AQAB","use":"enc"}`))
+	keyed := newEnv(t, db, "broken", jwk)
 	sub = keyed.create(t)
 	for _, bad := range []string{"not a jwe", "a.b.c", "a.b.c.d.e.f"} {
 		if _, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: bad}); hub.ErrorCode(err) != hub.EINVALID {
 			t.Fatalf("%q accepted as a JWE: %v", bad, err)
 		}
 	}
+	for _, tc := range []struct{ name, data, meta, kind string }{
+		{"WrongKeyData", forOther, meta, "encryption_key_mismatch"},
+		{"WrongKeyMetadata", jwe, forOther, "encryption_key_mismatch"},
+	} {
+		_, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: tc.data, EncryptedMetadata: tc.meta})
+		if hub.ErrorKind(err) != tc.kind {
+			t.Fatalf("%s: err = %v, want %s", tc.name, err, tc.kind)
+		}
+	}
 	// Sealed data is neither validated nor mapped: the hub cannot read it.
-	got, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: jwe})
+	got, err := keyed.svc.Submit(ctx, keyed.p, sub.ID, pipeline.SubmitRequest{EncryptedData: jwe, EncryptedMetadata: meta})
 	if err != nil || got.State != hub.StateSubmitted || got.ContentType != "application/jose" {
 		t.Fatalf("sealed submit: %+v, %v", got, err)
 	}
@@ -140,7 +169,8 @@ func testSealed(t *testing.T, db *sqlstore.DB) {
 		t.Fatalf("claim the outbox: %v", err)
 	}
 	var body hub.SubmissionMessage
-	if len(msgs) != 1 || json.Unmarshal(msgs[0].Payload, &body) != nil || body.ContentType != "application/jose" || string(body.Data) != `"`+jwe+`"` {
+	if len(msgs) != 1 || json.Unmarshal(msgs[0].Payload, &body) != nil || body.ContentType != "application/jose" ||
+		string(body.Data) != `"`+jwe+`"` || body.EncryptedMetadata != meta {
 		t.Fatalf("forwarded sealed message: %s", msgs[0].Payload)
 	}
 }
@@ -234,4 +264,75 @@ func asHub(err error, target **hub.Error) bool {
 	e, ok := err.(*hub.Error)
 	*target = e
 	return ok
+}
+
+// sealKeys are 4096-bit encryption keys, made once per test binary.
+var sealKeys sync.Map
+
+// sealKey returns the encryption key named kid.
+func sealKey(t *testing.T, kid string) *fitcrypto.PrivateKey {
+	t.Helper()
+	if k, ok := sealKeys.Load(kid); ok {
+		return k.(*fitcrypto.PrivateKey)
+	}
+	rk, err := rsa.GenerateKey(rand.Reader, fitcrypto.MinRSABits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := sealKeys.LoadOrStore(kid, &fitcrypto.PrivateKey{KeyID: kid, Purpose: fitcrypto.Encryption, Key: rk})
+	return k.(*fitcrypto.PrivateKey)
+}
+
+// testPickup: a submission for a destination whose subscribers fetch it is
+// never queued for AMQP; it waits for pickup, the first fetch forwards it
+// (once), and the sweeper never redelivers it.
+func testPickup(t *testing.T, db *sqlstore.DB) {
+	ctx := context.Background()
+	e := &env{db: db, store: pipeline.NewStore(db), routes: catalogue.NewStore(db)}
+	tenant := hubtest.MustTenant(t, db)
+	e.p = &hub.Principal{TenantID: tenant, ClientID: "vendor", Subject: "vendor"}
+	e.dest = &hub.Destination{TenantID: tenant, Name: "Amt", Pickup: true, Services: []hub.DestinationService{
+		{LeikaKey: leika, Name: "Dienst", SchemaURI: "urn:x", Schema: json.RawMessage(`{}`)}}}
+	if err := e.routes.CreateDestination(ctx, e.dest); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	if e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Routing: e.routes, Validator: requireName{},
+		Issuer: "http://hub.test", SecretKey: make([]byte, 32), Now: db.Now}, pipeline.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	sub := e.create(t)
+	got, err := e.svc.Submit(ctx, e.p, sub.ID, pipeline.SubmitRequest{Data: json.RawMessage(`{"name":"x"}`)})
+	if err != nil || got.State != hub.StateSubmitted || !got.Pickup {
+		t.Fatalf("submit: %+v, %v", got, err)
+	}
+	if n, _, _ := db.OutboxStats(ctx); n != 0 {
+		t.Fatalf("a submission for pickup was queued for AMQP (%d outbox rows)", n)
+	}
+	items, total, err := e.store.ListForPickup(ctx, tenant, []string{e.dest.ID}, 10, 0)
+	if err != nil || total != 1 || len(items) != 1 || items[0].SubmissionID != sub.ID || items[0].CaseID != sub.CaseID {
+		t.Fatalf("pickup list = %+v (%d), %v", items, total, err)
+	}
+	if items, _, _ := e.store.ListForPickup(ctx, "other-tenant", []string{e.dest.ID}, 10, 0); len(items) != 0 {
+		t.Fatalf("another tenant sees %+v", items)
+	}
+	for i, wantMoved := range []bool{true, false} {
+		var moved bool
+		if _, err := e.store.Update(ctx, sub.ID, func(s *hub.Submission) (err error) {
+			moved, err = s.PickUp("subscriber", db.Now())
+			return err
+		}); err != nil || moved != wantMoved {
+			t.Fatalf("pickup %d: moved = %v, %v; want %v", i+1, moved, err, wantMoved)
+		}
+	}
+	if items, total, _ := e.store.ListForPickup(ctx, tenant, []string{e.dest.ID}, 10, 0); total != 0 || len(items) != 0 {
+		t.Fatalf("a picked-up submission is still listed: %+v", items)
+	}
+	if n, err := e.store.RedeliverDue(ctx, db.Now().Add(time.Hour), 5, 10); err != nil || n != 0 {
+		t.Fatalf("redelivered %d picked-up submissions, %v", n, err)
+	}
+	_, evs, err := e.store.CaseEvents(ctx, tenant, sub.CaseID, 100)
+	if err != nil || len(evs) != 3 || evs[2].Type != hub.EventSubmissionForwarded {
+		t.Fatalf("timeline = %+v, %v", evs, err)
+	}
 }

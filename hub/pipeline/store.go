@@ -140,7 +140,7 @@ func findSubmission(ctx context.Context, q sqlstore.Querier, tenantID, clientID,
 func loadSubmission(ctx context.Context, q sqlstore.Querier, id string, lock bool) (*hub.Submission, error) {
 	sub := &hub.Submission{ID: id}
 	var announced, state string
-	var contentType, dataHash, status *string
+	var contentType, dataHash, status, metadata *string
 	var submittedAt, forwardedAt, decidedAt, contentDeletedAt, statusTime sqlstore.NullTime
 	// By primary key alone, owner checked by the caller: with the owner in
 	// the WHERE clause PostgreSQL's generic plan for the prepared statement
@@ -149,12 +149,14 @@ func loadSubmission(ctx context.Context, q sqlstore.Querier, id string, lock boo
 	err := q.QueryRowContext(ctx, `
 		SELECT s.tenant_id, s.client_id, s.case_id, c.case_number, s.destination_id, s.leika_key, s.service_name, s.state,
 			s.announced, s.content_type, s.data_hash, s.expires_at, s.created_at, s.submitted_at, s.forwarded_at, s.decided_at,
-			s.deliveries, s.content_deleted_at, s.status, s.status_sequence, s.status_time, s.held_statuses
+			s.deliveries, s.content_deleted_at, s.status, s.status_sequence, s.status_time, s.held_statuses,
+			s.encrypted_metadata, s.pickup
 		FROM submissions s JOIN cases c ON c.id = s.case_id
 		WHERE s.id = $1`+lockClause(q, lock), id).Scan(
 		&sub.TenantID, &sub.ClientID, &sub.CaseID, &sub.CaseNumber, &sub.DestinationID, &sub.ServiceType.Identifier, &sub.ServiceType.Name,
 		&state, &announced, &contentType, &dataHash, &sub.ExpiresAt, &sub.CreatedAt, &submittedAt, &forwardedAt, &decidedAt,
-		&sub.Deliveries, &contentDeletedAt, &status, &sub.StatusSequence, &statusTime, &sub.Held)
+		&sub.Deliveries, &contentDeletedAt, &status, &sub.StatusSequence, &statusTime, &sub.Held,
+		&metadata, &sub.Pickup)
 	if sqlstore.ErrNoRows(err) {
 		return nil, hub.ErrSubmissionNotFound()
 	}
@@ -168,6 +170,7 @@ func loadSubmission(ctx context.Context, q sqlstore.Querier, id string, lock boo
 		return nil, fmt.Errorf("find submission %s: announced attachments: %w", id, err)
 	}
 	sub.ContentType, sub.DataHash = sqlstore.Deref(contentType), sqlstore.Deref(dataHash)
+	sub.EncryptedMetadata = sqlstore.Deref(metadata)
 	sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt = submittedAt.Ptr(), forwardedAt.Ptr(), decidedAt.Ptr()
 	sub.ContentDeletedAt = contentDeletedAt.Ptr()
 	sub.Status, sub.StatusTime = sqlstore.Deref(status), statusTime.Ptr()

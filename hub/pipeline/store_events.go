@@ -112,6 +112,11 @@ func (s *Store) ListEvents(ctx context.Context, tenantID, clientID, caseID strin
 	if n == 0 {
 		return nil, &hub.Error{Code: hub.ENOTFOUND, Kind: "case_not_found", Message: "No such case."}
 	}
+	return s.listEvents(ctx, tenantID, caseID, afterSeq, limit)
+}
+
+// listEvents reads up to limit events of a case after seq afterSeq.
+func (s *Store) listEvents(ctx context.Context, tenantID, caseID string, afterSeq, limit int) ([]hub.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT id, seq, type, submission_id, actor, data, token, created_at FROM case_events
 		WHERE case_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, caseID, afterSeq, limit)

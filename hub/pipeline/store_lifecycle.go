@@ -92,12 +92,14 @@ func (s *Store) persist(ctx context.Context, tx *sqlstore.Tx, sub *hub.Submissio
 		return nil
 	}
 	set, args := `state = $2, content_type = $3, data_hash = $4, submitted_at = $5, forwarded_at = $6, decided_at = $7,
-		deliveries = $8, status = $9, status_sequence = $10, status_time = $11, held_statuses = $12`,
+		deliveries = $8, status = $9, status_sequence = $10, status_time = $11, held_statuses = $12,
+		encrypted_metadata = $13, pickup = $14`,
 		[]any{sub.ID, sub.State.String(), sqlstore.NullString(sub.ContentType), sqlstore.NullString(sub.DataHash),
 			sub.SubmittedAt, sub.ForwardedAt, sub.DecidedAt, sub.Deliveries,
-			sqlstore.NullString(sub.Status), sub.StatusSequence, sub.StatusTime, sub.Held}
+			sqlstore.NullString(sub.Status), sub.StatusSequence, sub.StatusTime, sub.Held,
+			sqlstore.NullString(sub.EncryptedMetadata), sub.Pickup}
 	if sub.Data != nil { // loaded or set by the rules; never read back only to be written again
-		set, args = set+`, data = $13`, append(args, sub.Data)
+		set, args = set+`, data = $15`, append(args, sub.Data)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE submissions SET `+set+` WHERE id = $1`, args...); err != nil {
 		return fmt.Errorf("update submission %s: %w", sub.ID, err)
@@ -130,7 +132,7 @@ func (s *Store) enqueueDelivery(ctx context.Context, tx *sqlstore.Tx, sub *hub.S
 	}
 	m := &hub.SubmissionMessage{SubmissionID: sub.ID, CaseID: sub.CaseID, CaseNumber: sub.CaseNumber,
 		DestinationID: sub.DestinationID, ServiceType: sub.ServiceType, ContentType: sub.ContentType,
-		Attachments: []hub.AttachmentRef{}}
+		EncryptedMetadata: sub.EncryptedMetadata, Attachments: []hub.AttachmentRef{}}
 	if sub.SubmittedAt != nil {
 		m.SubmittedAt = *sub.SubmittedAt
 	}

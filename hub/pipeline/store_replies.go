@@ -110,7 +110,7 @@ func (s *Store) ExpireDue(ctx context.Context, limit int) (int, error) {
 // no receipt, up to maxDeliveries times each (hub.Submission.Redeliver).
 func (s *Store) RedeliverDue(ctx context.Context, cutoff time.Time, maxDeliveries, limit int) (int, error) {
 	now := s.db.Now()
-	return s.updateDue(ctx, `state = $1 AND forwarded_at <= $2 AND deliveries < $3`,
+	return s.updateDue(ctx, `state = $1 AND forwarded_at <= $2 AND deliveries < $3 AND NOT pickup`,
 		[]any{hub.StateForwarded.String(), cutoff, maxDeliveries}, limit,
 		func(sub *hub.Submission) bool { return sub.Redeliver(maxDeliveries, now) })
 }
