@@ -120,7 +120,7 @@ func (s *ClientSpec) normalize(defaultAudience string) error {
 		return hub.FieldError("auth_method", "unsupported method %q", s.AuthMethod)
 	}
 	for _, sc := range s.Scopes {
-		if !slices.Contains(knownScopes, sc) {
+		if !slices.Contains(knownScopes, sc) && !hub.ValidFITConnectScope(sc) {
 			return hub.FieldError("scopes", "unknown scope %q", sc)
 		}
 	}

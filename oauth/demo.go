@@ -89,3 +89,16 @@ func (p *Provider) ensureClient(ctx context.Context, tenantID, id string, spec C
 func (p *Provider) derived(label string) string {
 	return base64.RawURLEncoding.EncodeToString(p.mac("demo", label))
 }
+
+// SeedDemoClient registers, for tenantID, a demo client id with the
+// scopes (client credentials, secret in the request body as FIT-Connect's
+// clients send it), and returns its secret, derived like the demo vendor's.
+// It is idempotent. Never log the result.
+func (p *Provider) SeedDemoClient(ctx context.Context, tenantID, id, name string, scopes []string) (string, error) {
+	secret := p.derived("client-secret/" + tenantID + "/" + id)
+	spec := ClientSpec{Name: name, AuthMethod: AuthSecretPost, Scopes: scopes}
+	if err := p.ensureClient(ctx, tenantID, id, spec, secret); err != nil {
+		return "", err
+	}
+	return secret, nil
+}

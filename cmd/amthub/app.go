@@ -31,6 +31,7 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/telemetry"
 	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/openapi/fitconnect"
 	"github.com/amthub/amthub/portal"
 )
 
@@ -68,6 +69,8 @@ type App struct {
 	// Admin holds the AdminCenter's operations (tenants, units, staff,
 	// roles, audit log).
 	Admin *admin.Service
+	// FITConnect is FIT-Connect's Submission and Routing API on the cases.
+	FITConnect *fitconnect.Server
 	// SimulatorURLs lists the outside systems simulated in this process.
 	SimulatorURLs map[string]string
 	// Telemetry makes the traces (the no-op provider unless OTEL_* ask).

@@ -103,6 +103,7 @@ func newClientCommand(stdout io.Writer, getenv func(string) string) *cobra.Comma
 	f.StringVar(&redirects, "redirect-uris", "", "space-separated redirect URIs (authorization code clients)")
 	f.StringVar(&spec.Region, "region", "", "ARS prefix the client is restricted to")
 	f.StringVar(&spec.MinACR, "min-acr", "", "minimum assurance level of citizens' logins")
+	f.StringVar(&spec.AuthMethod, "auth-method", "", "token endpoint authentication: client_secret_basic (default), client_secret_post (FIT-Connect clients), private_key_jwt, none")
 	list := &cobra.Command{
 		Use: "list", Short: "List clients", Args: cobra.NoArgs,
 		RunE: with(func(cmd *cobra.Command, _ []string, clients *oauth.ClientService, tenantID string) error {

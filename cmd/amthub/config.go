@@ -86,6 +86,10 @@ type Config struct {
 	// SMTP (AMTHUB_SMTP_ADDR, _FROM, _USERNAME, _PASSWORD) sends the
 	// AdminCenter's invitations in serve; dev shows them in its outbox.
 	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
+	// FITConnectTrustAnchors (AMTHUB_FITCONNECT_TRUST_ANCHORS) is a PEM file
+	// of the CA certificates that must issue the keys FIT-Connect
+	// subscribers register; empty: chains are not checked (dev, tests).
+	FITConnectTrustAnchors string
 	// PaymentChecks (AMTHUB_PAYMENT_CHECKS) is when the hub asks the payment
 	// provider about an open payment, counted from its creation; the last
 	// interval repeats until the payment is final or expires.
@@ -119,6 +123,7 @@ var Variables = []Variable{
 	{"AMTHUB_RETENTION_INTERVAL", "`1m`", "how often the deletion job looks for data whose retention period ended (periods per tenant: `amthub retention`)"},
 	{"AMTHUB_RETENTION_BATCH", "`500`", "most items of one data kind the deletion job deletes in one transaction"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal the hub serves at `/`"},
+	{"AMTHUB_FITCONNECT_TRUST_ANCHORS", "none: chains not checked", "PEM file of the CA certificates that must issue (x5c) the keys FIT-Connect subscribers register for their destinations; set it in production"},
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "`amthub`", "the hub's originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "`default`", "the hub's endPointId at the payment provider"},
@@ -196,6 +201,7 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 		return err
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
+	c.FITConnectTrustAnchors = getenv("AMTHUB_FITCONNECT_TRUST_ANCHORS")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
 	c.SMTPAddr, c.SMTPFrom = getenv("AMTHUB_SMTP_ADDR"), getenv("AMTHUB_SMTP_FROM")
 	c.SMTPUsername, c.SMTPPassword = getenv("AMTHUB_SMTP_USERNAME"), getenv("AMTHUB_SMTP_PASSWORD")

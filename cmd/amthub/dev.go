@@ -76,6 +76,9 @@ type Demo struct {
 	// Staff are the AdminCenter's logins: a platform operator and one
 	// person per role in the demo tenant.
 	Staff []DemoStaff `json:"staff"`
+	// FITConnect is the FIT-Connect surface's demo: base URLs, a sender, a
+	// subscriber and the destination it serves.
+	FITConnect *DemoFITConnect `json:"fitConnect,omitempty"`
 	// Simulators are the outside systems simulated in this process.
 	Simulators map[string]string `json:"simulators,omitempty"`
 	// RegisterRecords are records the register simulator knows, to try
@@ -149,21 +152,26 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 	}
 	base := app.PublicURL
 	meta := app.OAuth.Metadata()
+	fc, err := seedFITConnect(ctx, app, t.ID, meta.TokenEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("FIT-Connect demo: %w", err)
+	}
 	return &Demo{
 		Tenant: DemoTenant{ID: t.ID, Slug: t.Slug, Name: t.Name},
 		URLs: map[string]string{
-			"portal":    base + "/",
-			"admin":     base + "/admin/",
-			"adminApi":  base + "/admin/v1",
-			"adminMail": base + "/admin/dev/postausgang",
-			"api":       base,
-			"docs":      base + "/docs",
-			"openapi":   base + "/openapi.json",
-			"token":     meta.TokenEndpoint,
-			"discovery": base + "/.well-known/openid-configuration",
-			"health":    base + "/healthz",
-			"ready":     base + "/readyz",
-			"metrics":   base + "/metrics",
+			"portal":     base + "/",
+			"admin":      base + "/admin/",
+			"adminApi":   base + "/admin/v1",
+			"adminMail":  base + "/admin/dev/postausgang",
+			"api":        base,
+			"docs":       base + "/docs",
+			"openapi":    base + "/openapi.json",
+			"token":      meta.TokenEndpoint,
+			"discovery":  base + "/.well-known/openid-configuration",
+			"health":     base + "/healthz",
+			"ready":      base + "/readyz",
+			"metrics":    base + "/metrics",
+			"fitConnect": base + "/fitconnect",
 		},
 		Vendor: DemoClient{ClientID: creds.Vendor.ClientID, ClientSecret: creds.Vendor.ClientSecret,
 			Scopes: []string{hub.ScopeRoutesRead, hub.ScopeSubmissionsWrite, hub.ScopeSubmissionsRead, hub.ScopeEventsRead,
@@ -172,6 +180,7 @@ func seedDemo(ctx context.Context, app *App) (*Demo, error) {
 		Citizen:      DemoCitizen{Email: creds.Citizen.Email, Password: creds.Citizen.Password},
 		Destinations: dests,
 		Staff:        staffLogins,
+		FITConnect:   fc,
 		Simulators:   app.SimulatorURLs,
 		RegisterRecords: map[string]any{
 			"population": map[string]string{"familyName": "Mustermann", "givenName": "Erika", "dateOfBirth": "1964-08-12"},

@@ -52,6 +52,9 @@ func (a *App) mountModules(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.mountFITConnect(ctx, kek); err != nil {
+		return err
+	}
 	consumers := 4
 	if a.Config.Dev {
 		consumers = 1 // the in-process bus hands every message to every subscription

@@ -28,6 +28,9 @@ func (a *App) mountPortal(ctx context.Context, tenantID string) error {
 	if a.Portal != nil {
 		return nil
 	}
+	if a.FITConnect != nil {
+		a.FITConnect.SetRoutingTenant(tenantID) // FIT-Connect's Routing API answers from the portal's catalogue
+	}
 	var sessions portal.SessionStore = portal.NewDBSessions(a.DB)
 	if r, ok := a.Cache.(*cache.Redis); ok {
 		sessions = portal.NewRedisSessions(r.Client(), r.Prefix()+"portal:")

@@ -60,6 +60,26 @@ type Demo struct {
 		ExampleData   json.RawMessage `json:"exampleData"`
 		Kind          string          `json:"kind"`
 	} `json:"destinations"`
+	FITConnect struct {
+		SubmissionAPI string `json:"submissionApi"`
+		RoutingAPI    string `json:"routingApi"`
+		Token         string `json:"token"`
+		Sender        struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		} `json:"sender"`
+		Subscriber struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		} `json:"subscriber"`
+		Destination struct {
+			DestinationID string          `json:"destinationId"`
+			LeikaKey      string          `json:"leikaKey"`
+			ServiceName   string          `json:"serviceName"`
+			ARS           string          `json:"ars"`
+			ExampleData   json.RawMessage `json:"exampleData"`
+		} `json:"destination"`
+	} `json:"fitConnect"`
 }
 
 // Hub is a running amthub process.

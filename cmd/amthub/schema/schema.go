@@ -21,6 +21,7 @@ import (
 	staff "github.com/amthub/amthub/hub/staff/migrations"
 	mappings "github.com/amthub/amthub/mappings/migrations"
 	oauth "github.com/amthub/amthub/oauth/migrations"
+	fcsurface "github.com/amthub/amthub/openapi/fitconnect/migrations"
 	portal "github.com/amthub/amthub/portal/migrations"
 )
 
@@ -34,21 +35,22 @@ import (
 // applied everything up to there, stay valid. Never renumber a file.
 func All() []sqlstore.Migrations {
 	return []sqlstore.Migrations{
-		sqlstore.Foundation(),                     // 00001
-		{Module: "oauth", FS: oauth.FS},           // 00100–00101
-		{Module: "pipeline", FS: pipeline.FS},     // 00200–00201, 00781, 00810
-		{Module: "portal", FS: portal.FS},         // 00300–00302, 00610
-		{Module: "mappings", FS: mappings.FS},     // 00400
-		{Module: "payments", FS: payments.FS},     // 00500
-		{Module: "registers", FS: registers.FS},   // 00510
-		{Module: "mailbox", FS: mailbox.FS},       // 00520
-		{Module: "citizens", FS: citizens.FS},     // 00600
-		{Module: "catalogue", FS: catalogue.FS},   // 00650
-		{Module: "tenants", FS: tenants.FS},       // 00700
-		{Module: "staff", FS: staff.FS},           // 00710
-		{Module: "access", FS: access.FS},         // 00720
-		{Module: "audit", FS: audit.FS},           // 00730
-		{Module: "fitconnect", FS: fitconnect.FS}, // 00770
-		{Module: "retention", FS: retention.FS},   // 00780
+		sqlstore.Foundation(),                            // 00001
+		{Module: "oauth", FS: oauth.FS},                  // 00100–00101
+		{Module: "pipeline", FS: pipeline.FS},            // 00200–00201, 00750, 00781, 00810
+		{Module: "portal", FS: portal.FS},                // 00300–00302, 00610
+		{Module: "mappings", FS: mappings.FS},            // 00400
+		{Module: "payments", FS: payments.FS},            // 00500
+		{Module: "registers", FS: registers.FS},          // 00510
+		{Module: "mailbox", FS: mailbox.FS},              // 00520
+		{Module: "citizens", FS: citizens.FS},            // 00600
+		{Module: "catalogue", FS: catalogue.FS},          // 00650, 00751
+		{Module: "tenants", FS: tenants.FS},              // 00700
+		{Module: "staff", FS: staff.FS},                  // 00710
+		{Module: "access", FS: access.FS},                // 00720
+		{Module: "audit", FS: audit.FS},                  // 00730
+		{Module: "fitconnect-surface", FS: fcsurface.FS}, // 00752
+		{Module: "fitconnect", FS: fitconnect.FS},        // 00770
+		{Module: "retention", FS: retention.FS},          // 00780
 	}
 }
