@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/amthub/amthub/connectors/fitconnect"
+	"github.com/amthub/amthub/hub/access"
+	"github.com/amthub/amthub/hub/audit"
 	"github.com/amthub/amthub/hub/citizens"
 	"github.com/amthub/amthub/hub/mailbox"
 	"github.com/amthub/amthub/hub/payments"
@@ -9,6 +11,7 @@ import (
 	"github.com/amthub/amthub/hub/privacy"
 	"github.com/amthub/amthub/hub/registers"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/staff"
 	"github.com/amthub/amthub/oauth"
 	"github.com/amthub/amthub/portal"
 )
@@ -20,7 +23,8 @@ func privacyDeclarations() []privacy.Declaration {
 	var out []privacy.Declaration
 	for _, part := range [][]privacy.Declaration{
 		pipeline.Privacy(), mailbox.Privacy(), payments.Privacy(), registers.Privacy(),
-		citizens.Privacy(), portal.Privacy(), oauth.Privacy(), sqlstore.Privacy(), fitconnect.Privacy(),
+		citizens.Privacy(), portal.Privacy(), oauth.Privacy(), sqlstore.Privacy(),
+		staff.Privacy(), access.Privacy(), audit.Privacy(), fitconnect.Privacy(),
 	} {
 		out = append(out, part...)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/amthub/amthub/hub/audit"
 	"github.com/amthub/amthub/hub/payments"
 	"github.com/amthub/amthub/hub/privacy"
 	"github.com/amthub/amthub/hub/registers"
@@ -9,19 +10,18 @@ import (
 )
 
 // retentionTargets names, per data kind, the module store that deletes
-// what is due. Staff audit records (privacy.StaffAudit) get theirs when
-// the AdminCenter's audit log lands; until then the kind has a period and
-// nothing to delete.
+// what is due.
 func (a *App) retentionTargets() []retention.Target {
 	pay := payments.NewStore(a.DB, a.Cases)
-	audit := registers.NewAuditLog(a.DB)
+	registerAudit := registers.NewAuditLog(a.DB)
 	docs := portal.NewDocumentStore(a.DB, portal.DocumentConfig{})
 	targets := []retention.Target{
 		{Kind: privacy.SubmissionContent, Purger: retention.Funcs{PurgeFunc: a.Cases.PurgeContent, DueFunc: a.Cases.DueContent}},
 		{Kind: privacy.Drafts, Purger: retention.Funcs{PurgeFunc: a.Cases.PurgeDrafts, DueFunc: a.Cases.DueDrafts}},
 		{Kind: privacy.Payments, Purger: pay},
-		{Kind: privacy.RegisterAudit, Purger: audit},
+		{Kind: privacy.RegisterAudit, Purger: registerAudit},
 		{Kind: privacy.Documents, Purger: docs},
+		{Kind: privacy.StaffAudit, Purger: audit.NewStore(a.DB)},
 		{Kind: privacy.Timeline, Purger: a.Cases.TimelinePurger(pay, a.Mailbox)},
 	}
 	if a.Mailbox != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/audit"
 	"github.com/amthub/amthub/hub/casetest"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/mailbox"
@@ -51,6 +52,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	}
 	decls := append(pipeline.Privacy(), mailbox.Privacy()...)
 	decls = append(decls, payments.Privacy()...)
+	decls = append(decls, audit.Privacy()...)
 	e.periods = retention.NewPeriods(db, privacy.Defaults(append(decls, registers.Privacy()...)))
 	st, pay := e.cases.Store, payments.NewStore(db, e.cases.Store)
 	e.job = retention.NewJob(db, e.periods, []retention.Target{
@@ -59,6 +61,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 		{Kind: privacy.MailboxMessages, Purger: retention.Funcs{PurgeFunc: e.mailbox.PurgeMessages, DueFunc: e.mailbox.DueMessages}},
 		{Kind: privacy.Payments, Purger: pay},
 		{Kind: privacy.RegisterAudit, Purger: registers.NewAuditLog(db)},
+		{Kind: privacy.StaffAudit, Purger: audit.NewStore(db)},
 		{Kind: privacy.Timeline, Purger: st.TimelinePurger(pay, e.mailbox)},
 	}, slog.New(slog.DiscardHandler), nil, retention.Config{BatchSize: 2})
 	e.seed(t)
@@ -91,6 +94,15 @@ func (e *env) seed(t *testing.T) {
 	e.exec(t, `INSERT INTO register_audit (id, tenant_id, client_id, subject, citizen_id, register, legal_basis, purpose, case_id,
 		subject_hash, outcome, duration_ms, created_at) VALUES ($1, $2, $3, $4, $4, 'population', '§ 34 BMG', 'Antrag', $5, 'hash', 'found', 12, $6)`,
 		hub.NewID(), e.cases.TenantID, vendor, citizen, e.open.CaseID, e.clock.Now())
+	// A staff change in the tenant, and one of the platform (kept).
+	for _, tenant := range []string{e.cases.TenantID, ""} {
+		if err := e.db.InTx(context.Background(), func(tx *sqlstore.Tx) error {
+			return audit.Record(context.Background(), tx, audit.Entry{TenantID: tenant, ActorID: "staff-1", ActorName: "Max Muster",
+				Action: "unit.updated", ResourceKind: "unit", ResourceID: "u1", After: map[string]any{"name": "Gewerbeamt"}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func (e *env) exec(t *testing.T, query string, args ...any) {
@@ -203,6 +215,8 @@ func (e *env) snapshot(t *testing.T) map[string]int {
 		"payments final": e.count(t, payments.StatusPayed, `SELECT count(*) FROM payments WHERE status = $1`),
 		"payments open":  e.count(t, payments.StatusInitial, `SELECT count(*) FROM payments WHERE status = $1`),
 		"register audit": e.count(t, nil, `SELECT count(*) FROM register_audit`),
+		"staff audit":    e.count(t, nil, `SELECT count(*) FROM audit_log WHERE tenant_id IS NOT NULL`),
+		"platform audit": e.count(t, nil, `SELECT count(*) FROM audit_log WHERE tenant_id IS NULL`),
 	}
 	for name, sub := range map[string]*hub.Submission{"decided": e.decided, "finished": e.finished, "open": e.open, "draft": e.draft} {
 		out[name+" content"] = e.count(t, sub.ID, `SELECT count(*) FROM submissions WHERE id = $1 AND data IS NOT NULL`,
@@ -256,6 +270,7 @@ func TestKinds(t *testing.T) {
 		{kind: privacy.MailboxMessages, period: 2 * time.Hour, until: 2 * time.Hour, gone: []string{"mailbox"}, deleted: 1},
 		{kind: privacy.Payments, period: 2 * time.Hour, until: 2 * time.Hour, gone: []string{"payments final"}, deleted: 1},
 		{kind: privacy.RegisterAudit, period: 2 * time.Hour, until: 2 * time.Hour, gone: []string{"register audit"}, deleted: 1},
+		{kind: privacy.StaffAudit, period: 2 * time.Hour, until: 2 * time.Hour, gone: []string{"staff audit"}, deleted: 1},
 		// Only the rejected case goes: the accepted one still has a mailbox
 		// message, the open one a submission in flight, the draft's is open.
 		{kind: privacy.Timeline, period: 2 * time.Hour, until: 2 * time.Hour, gone: []string{"finished case", "finished content"}, deleted: 1},
