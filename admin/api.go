@@ -68,6 +68,7 @@ func (c *Center) apiRoutes(r chi.Router) {
 		r.Post("/admin/v1/staff/{person}/grants", c.apiAddGrant)
 		r.Delete("/admin/v1/staff/{person}/grants/{grant}", c.apiRemoveGrant)
 		r.Get("/admin/v1/audit", c.apiListAudit)
+		c.opsAPIRoutes(r)
 	})
 }
 

@@ -40,6 +40,7 @@ type fixture struct {
 	a, b     string
 	tokens   map[string]string // role name → session token
 	people   map[string]string // role name → person id
+	ops      *opsFixture       // destinations and dead letters (ops_helpers_test.go)
 }
 
 const otherAdmin = "tenant-admin-b"
@@ -67,7 +68,8 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		}
 	}
 	f.a, f.b = ta.ID, tb.ID
-	editor := catalogue.NewEditor(catalogue.NewStore(db), nil)
+	ops := newOpsFixture(t)
+	editor := catalogue.NewEditor(catalogue.NewStore(db), ops.bus)
 	for _, u := range []catalogue.OrgUnit{{ID: "amt", Name: "Amt"}, {ID: "ordnung", Name: "Ordnungsamt", ParentID: "amt"}} {
 		if _, err := editor.CreateUnit(ctx, f.a, u); err != nil {
 			t.Fatal(err)
@@ -75,6 +77,8 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	}
 	f.svc = &admin.Service{DB: db, Tenants: tenants, Staff: staff.NewStore(db), Grants: access.NewStore(db),
 		Audit: audit.NewStore(db), Units: editor, Mail: f.outbox}
+	f.ops = ops
+	ops.wire(t, f, editor)
 	f.sessions = staff.NewDBSessions(db)
 	f.logins = &staff.Logins{Store: f.svc.Staff, Sessions: f.sessions, Guard: logins.NewGuard(cache.NewMemory(), "staff", logins.Policy{})}
 	var err error

@@ -24,6 +24,7 @@ const (
 	anywhere = "anywhere" // the right in some tenant
 	platform = "platform" // the right on the platform (operators)
 	nowhere  = "nowhere"  // no such page: 404 for everyone logged in
+	unitA    = "unitA"    // the right on tenant A's unit "ordnung" (under "amt")
 )
 
 // route is one row of the table: a route of the AdminCenter's router, the
@@ -115,6 +116,30 @@ func routes() map[string]route {
 		"POST /admin/v1/staff/{person}/grants":           {right: access.StaffManage, scope: inA, call: withBody(target("/admin/v1/staff/{person}/grants"), `{"role":"auditor"}`)},
 		"DELETE /admin/v1/staff/{person}/grants/{grant}": {right: access.StaffManage, scope: inA, call: grantTarget("/admin/v1/staff/{person}/grants/{grant}")},
 		"GET /admin/v1/audit":                            {right: access.AuditRead, scope: anywhere, call: fixed("/admin/v1/audit")},
+		// Operations on the catalogue and on dead letters (ops_helpers_test.go).
+		"GET /admin/v1/tenants/{tenant}/responsibilities": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities", "")},
+		"PUT /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities/"+opsLeika+"/14", `{"orgUnitId":"ordnung","notes":{"kosten":"{unique}"}}`)},
+		"DELETE /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				f.ops.responsibility(t)
+				return "/admin/v1/tenants/" + f.a + "/responsibilities/" + opsLeika + "/14", ""
+			}},
+		"GET /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) { return f.deadLetters(), "" }},
+		"GET /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return f.deadLetters() + "/" + f.ops.deadLetter(t), ""
+			}},
+		"POST /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}/replay": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return f.deadLetters() + "/" + f.ops.deadLetter(t) + "/replay", ""
+			}},
+		"DELETE /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return f.deadLetters() + "/" + f.ops.deadLetter(t), ""
+			}},
 	}
 }
 
@@ -150,6 +175,11 @@ func want(f *fixture, actor string, r route, grants []access.Grant) int {
 		return http.StatusForbidden
 	case inA:
 		if access.Allowed(grants, r.right, access.Resource{TenantID: f.a}) {
+			return 0
+		}
+		return deny()
+	case unitA:
+		if access.Allowed(grants, r.right, access.Resource{TenantID: f.a, UnitPath: []string{"ordnung", "amt"}}) {
 			return 0
 		}
 		return deny()

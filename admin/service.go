@@ -62,7 +62,12 @@ type Service struct {
 	Grants  *access.Store
 	Audit   *audit.Store
 	Units   Units
-	Mail    mail.Sender
+	// Catalogue edits responsibilities (and records each change's audit
+	// entry in its transaction, see editor).
+	Catalogue *catalogue.Editor
+	// DeadLetters reads, replays and discards destinations' dead letters.
+	DeadLetters DeadLetters
+	Mail        mail.Sender
 	// InviteURL turns an invitation token into the link mailed.
 	InviteURL func(token string) string
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/logins"
 	"github.com/amthub/amthub/hub/mail"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/staff"
 )
@@ -51,7 +52,10 @@ func (a *App) mountAdmin() error {
 	if r, ok := a.Cache.(*cache.Redis); ok {
 		sessions = staff.NewRedisSessions(r.Client(), r.Prefix())
 	}
-	a.Admin = newAdminService(a.DB, catalogue.NewEditor(a.Catalogue, a.Bus), sender)
+	editor := catalogue.NewEditor(a.Catalogue, a.Bus)
+	a.Admin = newAdminService(a.DB, editor, sender)
+	a.Admin.Catalogue = editor
+	a.Admin.DeadLetters = pipeline.NewDeadLetters(a.Bus, a.Catalogue, a.Logger, a.Registry)
 	lg := &staff.Logins{Store: a.Admin.Staff, Sessions: sessions, Guard: logins.NewGuard(a.Cache, "staff", logins.Policy{})}
 	center, err := admin.New(admin.Config{PublicURL: a.PublicURL, Dev: a.Config.Dev}, a.Admin, lg, outbox, a.Logger)
 	if err != nil {

@@ -46,4 +46,5 @@ type Bus interface {
 	DeclareDestination(ctx context.Context, destinationID string) error
 	// Ready reports whether the broker answers.
 	Ready(ctx context.Context) error
+	DeadLetters
 }

@@ -1,0 +1,94 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/amthub/amthub/hub/catalogue"
+)
+
+// opsAPIRoutes mounts the operations on the catalogue's responsibilities
+// and on destinations' dead letters.
+func (c *Center) opsAPIRoutes(r chi.Router) {
+	r.Get("/admin/v1/tenants/{tenant}/responsibilities", c.apiListResponsibilities)
+	r.Put("/admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}", c.apiSetResponsibility)
+	r.Delete("/admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}", c.apiRemoveResponsibility)
+	r.Get("/admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters", c.apiListDeadLetters)
+	r.Get("/admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}", c.apiGetDeadLetter)
+	r.Post("/admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}/replay", c.apiReplayDeadLetter)
+	r.Delete("/admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}", c.apiDiscardDeadLetter)
+}
+
+func (c *Center) apiListResponsibilities(w http.ResponseWriter, r *http.Request) {
+	rs, err := c.svc.ListResponsibilities(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), r.URL.Query().Get("leikaKey"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": rs})
+}
+
+func (c *Center) apiSetResponsibility(w http.ResponseWriter, r *http.Request) {
+	var in catalogue.Responsibility
+	if err := decode(r, &in); err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	in.LeikaKey, in.ARSPrefix = chi.URLParam(r, "leikaKey"), chi.URLParam(r, "arsPrefix")
+	out, err := c.svc.SetResponsibility(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), in)
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (c *Center) apiRemoveResponsibility(w http.ResponseWriter, r *http.Request) {
+	err := c.svc.RemoveResponsibility(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"),
+		chi.URLParam(r, "leikaKey"), chi.URLParam(r, "arsPrefix"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (c *Center) apiListDeadLetters(w http.ResponseWriter, r *http.Request) {
+	dls, err := c.svc.ListDeadLetters(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), chi.URLParam(r, "destination"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": dls})
+}
+
+func (c *Center) apiGetDeadLetter(w http.ResponseWriter, r *http.Request) {
+	dl, err := c.svc.InspectDeadLetter(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), chi.URLParam(r, "destination"),
+		chi.URLParam(r, "message"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, dl)
+}
+
+func (c *Center) apiReplayDeadLetter(w http.ResponseWriter, r *http.Request) {
+	dl, err := c.svc.ReplayDeadLetter(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), chi.URLParam(r, "destination"),
+		chi.URLParam(r, "message"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, dl)
+}
+
+func (c *Center) apiDiscardDeadLetter(w http.ResponseWriter, r *http.Request) {
+	_, err := c.svc.DiscardDeadLetter(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), chi.URLParam(r, "destination"),
+		chi.URLParam(r, "message"))
+	if err != nil {
+		writeAPIError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
