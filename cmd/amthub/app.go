@@ -152,6 +152,22 @@ func (a *App) tracer() trace.TracerProvider {
 	return a.Telemetry.Tracer
 }
 
+// httpClient is the client for an outside system's HTTP API: nil (the
+// connector's default) unless tracing is on; then base, or a clone of
+// http.DefaultTransport, wrapped so that each call is a client span whose
+// W3C trace context goes out with the request.
+func (a *App) httpClient(base *http.Transport) *http.Client {
+	tp := a.tracer()
+	if tp == nil {
+		return nil
+	}
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	return &http.Client{Transport: otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPropagators(telemetry.Propagator()), otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()))}
+}
+
 // buildRouter mounts the operations endpoints; the API modules add theirs.
 // With tracing on, every request but the probes and metrics is a span,
 // named after its route pattern (httpserver.Observe names it).

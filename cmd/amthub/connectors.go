@@ -56,7 +56,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 	}
 
 	if c.EPayBLURL != "" {
-		prov, err := epaybl.NewClient(epaybl.Config{BaseURL: c.EPayBLURL, OriginatorID: c.EPayBLOriginator, EndPointID: c.EPayBLEndpoint}, nil)
+		prov, err := epaybl.NewClient(epaybl.Config{BaseURL: c.EPayBLURL, OriginatorID: c.EPayBLOriginator, EndPointID: c.EPayBLEndpoint}, a.httpClient(nil))
 		if err != nil {
 			return &configError{"AMTHUB_EPAYBL_URL", err.Error()}
 		}
@@ -75,7 +75,7 @@ func (a *App) mountConnectors(ctx context.Context, api *openapi.API, replies *pi
 	mcfg := mailbox.Config{Keys: mailbox.Keyring{Active: "kek1", Keys: map[string][]byte{"kek1": derive(kek, "amthub mailbox v1")}},
 		ReadChecks: c.PostboxReadChecks, ReadCutoff: c.PostboxReadCutoff}
 	if c.PostboxURL != "" {
-		ext, err := postfach.NewClient(postfach.Config{BaseURL: c.PostboxURL}, nil)
+		ext, err := postfach.NewClient(postfach.Config{BaseURL: c.PostboxURL}, a.httpClient(nil))
 		if err != nil {
 			return &configError{"AMTHUB_POSTBOX_URL", err.Error()}
 		}
@@ -170,7 +170,7 @@ func (a *App) connectRegisters(api *openapi.API, kek []byte) error {
 			continue
 		}
 		if !strings.HasPrefix(raw, "amqp") {
-			r, err := register.NewClient(register.Config{Register: name, BaseURL: raw}, nil)
+			r, err := register.NewClient(register.Config{Register: name, BaseURL: raw}, a.httpClient(&http.Transport{MaxIdleConnsPerHost: 64}))
 			if err != nil {
 				return &configError{variable, err.Error()}
 			}

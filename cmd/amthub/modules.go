@@ -68,7 +68,7 @@ func (a *App) mountModules(ctx context.Context) error {
 	a.workers = append(a.workers,
 		replies.Run,
 		(&pipeline.Sweeper{Store: a.Cases, Now: a.DB.Now, Logger: a.Logger, ReceiptTimeout: a.Config.ReceiptTimeout}).Run,
-		pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry).Run,
+		a.callbackDispatcher().Run,
 	)
 	if err := a.mountAdmin(); err != nil {
 		return err
@@ -81,6 +81,16 @@ func (a *App) mountModules(ctx context.Context) error {
 		return err
 	}
 	return a.startFitConnectOutbound(ctx)
+}
+
+// callbackDispatcher delivers the pipeline's callbacks, traced when
+// tracing is on.
+func (a *App) callbackDispatcher() *pipeline.Dispatcher {
+	d := pipeline.NewDispatcher(a.Pipeline, a.Logger, a.Registry)
+	if tp := a.tracer(); tp != nil {
+		d.Trace(tp)
+	}
+	return d
 }
 
 // declareDestinations makes sure every destination's queue exists.

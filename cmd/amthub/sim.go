@@ -12,6 +12,7 @@ import (
 	"github.com/amthub/amthub/connectors/fachverfahren"
 	"github.com/amthub/amthub/connectors/fachverfahren/sim"
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // startSimulators runs a Fachverfahren simulator for each demo destination
@@ -68,6 +69,19 @@ func newSimCommand(getenv func(string) string) *cobra.Command {
 				cfg.Statuses = statuses
 			}
 			logger := newLogger(Config{LogFormat: "json"})
+			tcfg, err := telemetry.FromEnv(getenv)
+			if err != nil {
+				return err
+			}
+			if getenv("OTEL_SERVICE_NAME") == "" {
+				tcfg.ServiceName = "amthub-sim"
+			}
+			tel, err := telemetry.New(cmd.Context(), tcfg)
+			if err != nil {
+				return err
+			}
+			defer tel.Shutdown(context.WithoutCancel(cmd.Context()))
+			cfg.Tracer = tel.Tracer
 			pub, sub, err := fachverfahren.AMQPPubSub(url, logger)
 			if err != nil {
 				return &configError{"AMTHUB_AMQP_URL", err.Error()}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +33,9 @@ func TestOneTracePerSubmission(t *testing.T) {
 			tel := telemetry.WithProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 			base, demo := startTraced(t, mode, tel)
 			dest := demo.Destinations[0]
-			submitID := submitOnce(t, base, vendorToken(t, base, demo), dest)
+			token := vendorToken(t, base, demo)
+			hooks := registerCallback(t, base, token)
+			submitID := submitOnce(t, base, token, dest)
 
 			var tr *traceTree
 			deadline := time.Now().Add(30 * time.Second)
@@ -50,6 +54,7 @@ func TestOneTracePerSubmission(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 			t.Logf("one submission, one trace (%d spans):\n%s", len(tr.spans), tr.render())
+			checkCallbackTraced(t, rec, hooks)
 		})
 	}
 }
@@ -108,6 +113,52 @@ func startTraced(t testing.TB, mode string, tel *telemetry.Telemetry) (string, *
 		t.Fatalf("%s did not serve within 90 s", mode)
 	}
 	return "", nil
+}
+
+// registerCallback registers a callback URL for the vendor and returns
+// the traceparent headers its deliveries arrive with.
+func registerCallback(t *testing.T, base, token string) <-chan string {
+	hooks := make(chan string, 64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hooks <- r.Header.Get("traceparent"):
+		default:
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	req, _ := http.NewRequest(http.MethodPut, base+"/v1/callback", strings.NewReader(`{"url":"`+srv.URL+`/hook"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	call(t, req, http.StatusOK, nil)
+	return hooks
+}
+
+// checkCallbackTraced: a callback delivery is a span whose POST carries its
+// trace context to the vendor.
+func checkCallbackTraced(t *testing.T, rec *tracetest.SpanRecorder, hooks <-chan string) {
+	var header string
+	select {
+	case header = <-hooks:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no callback arrived")
+	}
+	parts := strings.Split(header, "-")
+	if len(parts) != 4 {
+		t.Fatalf("callback arrived with traceparent %q", header)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, s := range rec.Ended() {
+			if s.Name() == "callback deliver" && s.SpanContext().TraceID().String() == parts[1] {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no callback deliver span in trace %s", parts[1])
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // traceTree is one trace's ended spans, and the spans of other traces

@@ -183,7 +183,9 @@ func (c *Client) handleEvent(msg *message.Message, typ string) {
 				err = fmt.Errorf("event handler panicked: %v", r)
 			}
 		}()
-		return c.cfg.OnEvent(msg.Context(), ev)
+		ctx, span := telemetry.StartProcess(msg.Context(), c.cfg.Tracer, bus.DestinationQueue(c.cfg.DestinationID), msg.UUID, msg.Metadata)
+		defer span.End()
+		return c.cfg.OnEvent(ctx, ev)
 	}()
 	if err != nil {
 		c.logger.Warn("event not processed, handing it back", "message_id", msg.UUID, "type", typ)

@@ -19,9 +19,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/poll"
+	"github.com/amthub/amthub/hub/telemetry"
 )
 
 // RegisteredCallback is a callback as its owner sees it; Secret is set
@@ -87,6 +92,7 @@ type Dispatcher struct {
 	logger   *slog.Logger
 	parallel int
 	sent     *prometheus.CounterVec
+	tracer   trace.TracerProvider
 }
 
 // Delivery limits.
@@ -107,6 +113,15 @@ func NewDispatcher(svc *Service, logger *slog.Logger, reg prometheus.Registerer)
 		reg.MustRegister(d.sent)
 	}
 	return d
+}
+
+// Trace makes each delivery a span (a trace of its own: the event's
+// request is long over) whose POST carries its W3C trace context to the
+// vendor.
+func (d *Dispatcher) Trace(tp trace.TracerProvider) {
+	d.tracer = tp
+	d.client.Transport = otelhttp.NewTransport(d.client.Transport, otelhttp.WithTracerProvider(tp),
+		otelhttp.WithPropagators(telemetry.Propagator()), otelhttp.WithMeterProvider(metricnoop.NewMeterProvider()))
 }
 
 // Run delivers until ctx ends, looking for due deliveries every second.
@@ -135,6 +150,15 @@ func (d *Dispatcher) RunOnce(ctx context.Context) int {
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, del Delivery) {
+	if d.tracer != nil {
+		var span trace.Span
+		ctx, span = d.tracer.Tracer(telemetry.ScopeName).Start(ctx, "callback deliver")
+		defer span.End()
+		if span.IsRecording() {
+			span.SetAttributes(attribute.String("amthub.event.type", del.Event.Type), attribute.String("amthub.event.id", del.Event.ID),
+				attribute.Int("amthub.callback.attempt", del.Attempts+1))
+		}
+	}
 	err := d.send(ctx, del)
 	now := d.svc.now()
 	switch {
@@ -151,7 +175,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery) {
 		err = d.svc.store.RetryDelivery(ctx, del.ID, now.Add(backoff), err.Error())
 	}
 	if err != nil && ctx.Err() == nil {
-		d.logger.Warn("recording a callback delivery failed; its lease will run out", "delivery", del.ID, "error", err)
+		d.logger.WarnContext(ctx, "recording a callback delivery failed; its lease will run out", "delivery", del.ID, "error", err)
 	}
 }
 
