@@ -30,7 +30,14 @@ type API struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
-	keys    map[string]cachedKey // "enc" or "<issuer> <kid>"
+	keys    map[string]cachedKey   // "enc" or "<issuer> <kid>"
+	schemas map[string][]schemaRef // service identifier → its data schemas, from the destination
+}
+
+// schemaRef is one of a destination service's submission schemas.
+type schemaRef struct {
+	SchemaURI string `json:"schemaUri"`
+	MimeType  string `json:"mimeType"`
 }
 
 type cachedKey struct {
@@ -192,6 +199,10 @@ func (a *API) EncryptionKey(ctx context.Context) (*fitcrypto.PublicKey, error) {
 	var dest struct {
 		EncryptionKid string `json:"encryptionKid"`
 		Status        string `json:"status"`
+		Services      []struct {
+			Identifier        string      `json:"identifier"`
+			SubmissionSchemas []schemaRef `json:"submissionSchemas"`
+		} `json:"services"`
 	}
 	base := "/v1/destinations/" + url.PathEscape(a.cfg.FITDestinationID)
 	if err := a.call(ctx, http.MethodGet, base, "", nil, &dest); err != nil {
@@ -211,7 +222,27 @@ func (a *API) EncryptionKey(ctx context.Context) (*fitcrypto.PublicKey, error) {
 		return nil, fmt.Errorf("fitconnect: key %q answered for kid %q: %w", k.KeyID, dest.EncryptionKid, fitcrypto.ErrKey)
 	}
 	a.keep("enc", k)
+	a.mu.Lock()
+	a.schemas = map[string][]schemaRef{}
+	for _, sv := range dest.Services {
+		a.schemas[sv.Identifier] = sv.SubmissionSchemas
+	}
+	a.mu.Unlock()
 	return k, nil
+}
+
+// schemaURI is the schema the destination names for a service's data of
+// a media type, or amthub's own name for it when the destination names
+// none.
+func (a *API) schemaURI(leika, mime string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, sc := range a.schemas[leikaURN+leika] {
+		if sc.MimeType == mime && sc.SchemaURI != "" {
+			return sc.SchemaURI
+		}
+	}
+	return "urn:amthub:schema:" + leika
 }
 
 // SignatureKey returns the key a SET of issuer iss with key id kid is

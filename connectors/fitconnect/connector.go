@@ -157,6 +157,11 @@ func (c *Connector) forward(ctx context.Context, it *item) error {
 		if err := json.Unmarshal(it.Message, &m); err != nil {
 			return fmt.Errorf("fitconnect: stored message of %s: %w", it.SubmissionID, err)
 		}
+		if _, _, err := payload(&m); err != nil {
+			// No retry can help (sealed for the hub's key): say so on
+			// the timeline instead of retrying forever.
+			return c.refuse(ctx, it, err)
+		}
 		key, err := c.api.EncryptionKey(ctx)
 		if err != nil {
 			return err

@@ -154,6 +154,18 @@ func TestForward(t *testing.T) {
 					}
 				})
 			}
+			t.Run("RejectSealed", func(t *testing.T) {
+				// Data sealed for the hub's own key cannot be re-encrypted
+				// for FIT-Connect: rejected at once, nothing created there.
+				m := st.submission(`"eyJhbGciOiJSU0EtT0FFUC0yNTYifQ.a.b.c.d"`)
+				m.ContentType = "application/jose"
+				st.bus.Publish(t, tenant, m)
+				r := st.reply(t, m, 15*time.Second)
+				if r.RoutingKey != st.bus.DestinationID+"."+hub.ReplyReject || r.Body.Reason == nil ||
+					r.Body.Reason.Code != "fitconnect_not_forwardable" {
+					t.Fatalf("reply %s %+v, want reject fitconnect_not_forwardable", r.RoutingKey, r.Body.Reason)
+				}
+			})
 			if n := st.sim.Created(); n != len(tests) {
 				t.Errorf("FIT-Connect submissions created: %d, want %d", n, len(tests))
 			}

@@ -132,6 +132,22 @@ func (c *Connector) reply(ctx context.Context, it *item, s *fitcrypto.SET) error
 	return c.fv.Send(ctx, r)
 }
 
+// refuse rejects a submission FIT-Connect can never take, with a reply id
+// derived from the submission, so that sending it again is applied once.
+func (c *Connector) refuse(ctx context.Context, it *item, why error) error {
+	sub := &fachverfahren.Submission{Tenant: it.TenantID, TraceParent: it.TraceParent,
+		SubmissionMessage: hub.SubmissionMessage{SubmissionID: it.SubmissionID, CaseID: it.CaseID}}
+	r := c.fv.NewReject(sub, "fitconnect_not_forwardable",
+		"Der Antrag kann nicht über FIT-Connect zugestellt werden: verschlüsselte Antragsdaten sind für diesen Zustellpunkt nicht möglich.")
+	r.ID = uuid.NewSHA1(replyNamespace, []byte("refused:"+it.SubmissionID)).String()
+	if err := c.fv.Send(ctx, r); err != nil {
+		return err
+	}
+	c.logger.Warn("submission cannot go to FIT-Connect; rejected", "submission", it.SubmissionID, "reason", why)
+	it.State = stateRejected
+	return nil
+}
+
 // replyNamespace derives reply ids from SET ids.
 var replyNamespace = uuid.MustParse("6f1c3a52-6b2e-4f0e-9c55-2f1f1b7c0a11")
 

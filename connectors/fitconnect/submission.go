@@ -71,7 +71,7 @@ func (a *API) Submit(ctx context.Context, submissionID string, m *hub.Submission
 	if err != nil {
 		return err
 	}
-	meta, err := metadata(m, data, mime)
+	meta, err := metadata(m, data, mime, a.schemaURI(m.ServiceType.Identifier, mime))
 	if err != nil {
 		return err
 	}
@@ -109,9 +109,9 @@ func payload(m *hub.SubmissionMessage) ([]byte, string, error) {
 }
 
 // metadata builds FIT-Connect's metadata (schema 1.0.0): the data's schema
-// and the SHA-512 of data and attachments in plain text, which the
+// (as the destination names it) and the SHA-512 of data and attachments in plain text, which the
 // subscriber checks after decrypting.
-func metadata(m *hub.SubmissionMessage, data []byte, mime string) ([]byte, error) {
+func metadata(m *hub.SubmissionMessage, data []byte, mime, schemaURI string) ([]byte, error) {
 	type hash struct {
 		Type    string `json:"type"`
 		Content string `json:"content"`
@@ -133,7 +133,7 @@ func metadata(m *hub.SubmissionMessage, data []byte, mime string) ([]byte, error
 		"$schema": metadataSchema,
 		"contentStructure": map[string]any{
 			"data": map[string]any{"hash": sum(data),
-				"submissionSchema": map[string]string{"schemaUri": "urn:amthub:schema:" + m.ServiceType.Identifier, "mimeType": mime}},
+				"submissionSchema": map[string]string{"schemaUri": schemaURI, "mimeType": mime}},
 			"attachments": atts,
 		},
 		"publicServiceType": map[string]string{"name": m.ServiceType.Name, "identifier": leikaURN + m.ServiceType.Identifier},

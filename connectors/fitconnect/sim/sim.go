@@ -253,7 +253,7 @@ func (s *Sim) destination(w http.ResponseWriter, r *http.Request, _ token) {
 		services = append(services, map[string]any{
 			"identifier":        leikaURN + leika,
 			"regions":           []string{s.cfg.Region},
-			"submissionSchemas": []map[string]string{{"schemaUri": "urn:amthub:schema:" + leika, "mimeType": "application/json"}},
+			"submissionSchemas": []map[string]string{{"schemaUri": SchemaURI(leika), "mimeType": "application/json"}},
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -264,6 +264,10 @@ func (s *Sim) destination(w http.ResponseWriter, r *http.Request, _ token) {
 		"services":         services,
 	})
 }
+
+// SchemaURI is the data schema the simulated destination names for a
+// service (JSON); the subscriber rejects data that claims another.
+func SchemaURI(leika string) string { return "urn:fitconnect-sim:schema:" + leika + ":1.0.0" }
 
 // leikaURN prefixes a LeiKa key in FIT-Connect's service identifiers.
 const leikaURN = "urn:de:fim:leika:leistung:"

@@ -117,7 +117,7 @@ func (c *sender) send(s *fctest.Sim, data string) (submissionID, caseID string) 
 	c.decode(c.do(http.MethodPut, "/v1/submissions/"+created.SubmissionID+"/attachments/"+att, "application/jose", []byte(encAtt)), http.StatusNoContent, nil)
 	meta, _ := json.Marshal(map[string]any{"contentStructure": map[string]any{
 		"data": map[string]any{"hash": map[string]string{"type": "sha512", "content": sha512hex([]byte(data))},
-			"submissionSchema": map[string]string{"schemaUri": "urn:amthub:schema:99050012104000", "mimeType": "application/json"}},
+			"submissionSchema": map[string]string{"schemaUri": sim.SchemaURI("99050012104000"), "mimeType": "application/json"}},
 		"attachments": []map[string]any{{"attachmentId": att, "purpose": "attachment", "mimeType": "application/pdf",
 			"hash": map[string]string{"type": "sha512", "content": sha512hex(pdf)}}}}})
 	encMeta, _ := fitcrypto.Encrypt(meta, key, "application/json")

@@ -119,7 +119,12 @@ func (s *Sim) open(sub *submission) (Received, json.RawMessage, error) {
 		if !d.Hash.matches(rec.Data) {
 			return rec, nil, fmt.Errorf("data: hash differs from the metadata's")
 		}
-		if d.SubmissionSchema.MimeType == "application/json" && !json.Valid(rec.Data) {
+		leika := strings.TrimPrefix(sub.serviceType.Identifier, leikaURN)
+		if d.SubmissionSchema.SchemaURI != SchemaURI(leika) || d.SubmissionSchema.MimeType != "application/json" {
+			return rec, nil, fmt.Errorf("data: schema %q (%s) is not one the destination offers for the service",
+				d.SubmissionSchema.SchemaURI, d.SubmissionSchema.MimeType)
+		}
+		if !json.Valid(rec.Data) {
 			return rec, nil, fmt.Errorf("data: not JSON")
 		}
 		tags["data"] = tag(sub.data)
