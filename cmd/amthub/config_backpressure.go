@@ -12,7 +12,7 @@ import (
 // loadBackpressure reads the bounds past which the hub sheds new
 // submissions with 503 (AMTHUB_BACKPRESSURE_*); 0 turns a bound off.
 func (c *Config) loadBackpressure(getenv func(string) string) error {
-	c.Backpressure = backpressure.Config{MaxOutboxRows: 2000, MaxOutboxAge: 5 * time.Second, MaxQueueDepth: 2000,
+	c.Backpressure = backpressure.Config{MaxOutboxRows: 1000, MaxOutboxAge: time.Second, MaxQueueDepth: 200,
 		RetryAfter: 2 * time.Second}
 	for _, n := range []struct {
 		name string
@@ -58,7 +58,7 @@ func (a *App) newGate() *backpressure.Gate {
 	}); ok {
 		depth = q.DestinationDepth
 	}
-	return backpressure.New(a.Config.Backpressure, a.DB.OutboxStats, depth, a.DB.Now, a.Registry, a.Logger)
+	return backpressure.New(a.Config.Backpressure, a.DB.OutboxBacklog, depth, a.DB.Now, a.Registry, a.Logger)
 }
 
 var _ interface {

@@ -22,7 +22,7 @@ import (
 
 // TestGateFollowsTheOutbox fills the outbox past the bound and drains it
 // again, on both databases: the gate closes and opens with it, once the
-// cached measurement is a second old.
+// cached measurement is older than CacheFor.
 func TestGateFollowsTheOutbox(t *testing.T) {
 	for _, d := range hubtest.Databases() {
 		t.Run(d.Name, func(t *testing.T) {
@@ -33,7 +33,7 @@ func TestGateFollowsTheOutbox(t *testing.T) {
 			tenant := hubtest.MustTenant(t, db)
 			reg := prometheus.NewRegistry()
 			g := backpressure.New(backpressure.Config{MaxOutboxRows: 3, MaxOutboxAge: time.Minute, RetryAfter: 1500 * time.Millisecond},
-				db.OutboxStats, nil, clock.Now, reg, nil)
+				db.OutboxBacklog, nil, clock.Now, reg, nil)
 			enqueue := func(n int) {
 				t.Helper()
 				for range n {
@@ -57,7 +57,7 @@ func TestGateFollowsTheOutbox(t *testing.T) {
 			enqueue(3)
 			admits(true) // at the bound
 			enqueue(1)
-			admits(true) // the measurement is cached for a second
+			admits(true) // the measurement is still cached
 			clock.Add(1100 * time.Millisecond)
 			admits(false)
 			if got := shed(t, reg, "outbox_rows"); got != 1 {

@@ -24,7 +24,7 @@ func TestServiceSheds(t *testing.T) {
 			clock := hubtest.NewClock(time.Now())
 			db.Now = clock.Now
 			e := newEnv(t, db, "", nil)
-			gate := backpressure.New(backpressure.Config{MaxOutboxRows: 1, MaxOutboxAge: -1}, db.OutboxStats, nil, clock.Now, nil, nil)
+			gate := backpressure.New(backpressure.Config{MaxOutboxRows: 1, MaxOutboxAge: -1}, db.OutboxBacklog, nil, clock.Now, nil, nil)
 			var err error
 			e.svc, err = pipeline.NewService(pipeline.Deps{Store: e.store, Routing: e.routes, Validator: requireName{},
 				Mapper: failingMapper{}, Issuer: "http://hub.test", SecretKey: make([]byte, 32), Now: db.Now, Gate: gate},

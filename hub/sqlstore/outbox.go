@@ -133,6 +133,23 @@ func (db *DB) OutboxStats(ctx context.Context) (pending int, oldest time.Duratio
 	return pending, oldest, nil
 }
 
+// OutboxBacklog reports the backlog as backpressure reads it: how many
+// messages wait, and the age of the oldest one no relay has tried yet. A
+// message whose publishing failed and waits for its retry is counted but
+// does not age the backlog: one message the broker keeps refusing must
+// not make the hub refuse all new work.
+func (db *DB) OutboxBacklog(ctx context.Context) (pending int, oldest time.Duration, err error) {
+	row := db.QueryRowContext(ctx, `SELECT count(*), min(CASE WHEN attempts = 0 THEN created_at END) FROM outbox`)
+	var minAt NullTime
+	if err := row.Scan(&pending, &minAt); err != nil {
+		return 0, 0, fmt.Errorf("outbox backlog: %w", err)
+	}
+	if minAt.Valid {
+		oldest = db.Now().Sub(minAt.Time)
+	}
+	return pending, oldest, nil
+}
+
 // signalOutbox wakes a local relay without blocking.
 func (db *DB) signalOutbox() {
 	select {
