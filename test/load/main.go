@@ -12,6 +12,12 @@
 //     (open loop), vs raw publish → consume at the same rate;
 //   - ingest and latency of `amthub dev` (SQLite, in-process bus).
 //
+// With -only backpressure it measures instead how `amthub serve` sheds
+// overload: it offers -overload × the end-to-end maximum for -duration,
+// open loop, each submission sent once, and reports how many were
+// answered 2xx (and reached the simulator, and how fast) and how many got
+// 503 with Retry-After (issue 19's Done-when line).
+//
 // Run it with `make bench` or `go run ./test/load` (flags: -h).
 package main
 
@@ -33,6 +39,8 @@ type options struct {
 	e2eRate  float64
 	only     string
 	statuses bool
+	overload float64
+	hubEnv   []string // extra AMTHUB_* variables for the hub under test
 }
 
 func main() {
@@ -42,7 +50,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
 	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured end-to-end maximum)")
 	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
-	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e"; set AMTHUB_PPROF_ADDR to profile the hub`)
+	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e" (set AMTHUB_PPROF_ADDR to profile the hub); or "backpressure": overload as -overload says`)
+	flag.Float64Var(&o.overload, "overload", 3, "backpressure run: offered load as a multiple of the end-to-end maximum (-e2e-rate gives the maximum instead of measuring it)")
 	flag.BoolVar(&o.statuses, "sim-statuses", false, "let the Fachverfahren simulators send three status updates after each accept (default: the accept alone)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -51,6 +60,20 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
+	}
+	if o.only == "backpressure" {
+		md := res.bp.markdown()
+		fmt.Print(md)
+		if o.out != "" {
+			if err := os.WriteFile(o.out, []byte(md), 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "load:", err)
+				os.Exit(1)
+			}
+		}
+		if !res.bp.ok() {
+			os.Exit(2)
+		}
+		return
 	}
 	if o.only != "" {
 		return // the phase logged its figure

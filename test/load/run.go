@@ -30,6 +30,7 @@ type results struct {
 	e2eStages, devStages  *stages
 	devIngest, devE2ERate float64
 	devE2E                latency
+	bp                    *bpResults // the backpressure run (-only backpressure)
 }
 
 // cpuPerSub is CPU time per submission, in milliseconds: the hub's and
@@ -111,10 +112,10 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 	if err != nil {
 		return err
 	}
-	h, err := hubproc.StartHub(ctx, hubproc.HubConfig{Bin: bin, Dir: dir, Addr: addr, Env: []string{
+	h, err := hubproc.StartHub(ctx, hubproc.HubConfig{Bin: bin, Dir: dir, Addr: addr, Env: append([]string{
 		"AMTHUB_DATABASE_URL=" + db.URL, "AMTHUB_AMQP_URL=" + amqpURL, "AMTHUB_REDIS_URL=" + hubproc.DefaultRedisURL,
 		"AMTHUB_KEY_ENCRYPTION_KEY=" + hubproc.KeyEncryptionKey,
-	}})
+	}, o.hubEnv...)})
 	if err != nil {
 		return err
 	}
@@ -122,8 +123,11 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 	defer func() { _ = h.Proc.Stop(15 * time.Second) }()
 	dests := h.Demo.Destinations
 	v := hubproc.NewVendor(h.Base, h.Demo.Vendor.ClientID, h.Demo.Vendor.ClientSecret)
-	if o.only == "e2e" {
+	switch o.only {
+	case "e2e":
 		return r.serveLatency(ctx, o, bin, dir, h, v, amqpURL)
+	case "backpressure":
+		return r.serveBackpressure(ctx, o, bin, dir, h, v, amqpURL)
 	}
 	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
 	hubIngest(ctx, v, dests, o.workers, 2*time.Second) // warm-up

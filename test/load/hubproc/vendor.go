@@ -109,9 +109,15 @@ func (v *Vendor) Post(ctx context.Context, path, key string, body []byte, want i
 }
 
 func (v *Vendor) do(ctx context.Context, method, path, key string, body []byte) (int, []byte, error) {
+	status, _, b, err := v.send(ctx, method, path, key, body)
+	return status, b, err
+}
+
+// send is one request, with the answer's headers.
+func (v *Vendor) send(ctx context.Context, method, path, key string, body []byte) (int, http.Header, []byte, error) {
 	tok, err := v.Token(ctx)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	var rd io.Reader
 	if body != nil {
@@ -119,7 +125,7 @@ func (v *Vendor) do(ctx context.Context, method, path, key string, body []byte) 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, v.Base+path, rd)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+tok)
 	if body != nil {
@@ -130,14 +136,74 @@ func (v *Vendor) do(ctx context.Context, method, path, key string, body []byte) 
 	}
 	res, err := v.HTTP.Do(req)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return 0, nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return 0, nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
+		return 0, nil, nil, fmt.Errorf("%s %s: read answer: %w", method, path, err)
 	}
-	return res.StatusCode, b, nil
+	return res.StatusCode, res.Header, b, nil
+}
+
+// Offer is what one offered submission got when the vendor sends each
+// step once and takes a 503 as the answer (backpressure): accepted (submit
+// answered 200), shed (a step answered 503, with or without Retry-After),
+// or failed (anything else).
+type Offer struct {
+	SubmissionID, CaseID string
+	Acked                bool
+	AckedAt              time.Time
+	Shed, RetryAfter     bool   // a step answered 503; it carried Retry-After
+	ShedType             string // the problem type of the 503
+	Err                  string
+}
+
+// OfferOnce creates a submission and submits it, one request per step (a
+// 401 fetches a token and sends the step again).
+func (v *Vendor) OfferOnce(ctx context.Context, d Destination) Offer {
+	var o Offer
+	step := func(path string, body []byte, want int) []byte {
+		for attempt := 0; attempt < 2; attempt++ {
+			status, h, b, err := v.send(ctx, http.MethodPost, path, uuid.NewString(), body)
+			switch {
+			case err != nil:
+				o.Err = err.Error()
+			case status == want:
+				return b
+			case status == http.StatusUnauthorized && attempt == 0:
+				if _, err := v.refresh(ctx); err == nil {
+					continue
+				}
+				o.Err = fmt.Sprintf("POST %s: 401", path)
+			case status == http.StatusServiceUnavailable:
+				var p struct{ Type string }
+				_ = json.Unmarshal(b, &p)
+				o.Shed, o.RetryAfter, o.ShedType = true, h.Get("Retry-After") != "", p.Type
+			default:
+				o.Err = fmt.Sprintf("POST %s: %d %s", path, status, b)
+			}
+			return nil
+		}
+		return nil
+	}
+	create, _ := json.Marshal(map[string]any{"destinationId": d.DestinationID,
+		"serviceType": map[string]string{"identifier": d.LeikaKey}})
+	b := step("/v1/submissions", create, http.StatusCreated)
+	if b == nil {
+		return o
+	}
+	var sub struct{ SubmissionID, CaseID string }
+	if err := json.Unmarshal(b, &sub); err != nil || sub.SubmissionID == "" {
+		o.Err = fmt.Sprintf("create answer %s: %v", b, err)
+		return o
+	}
+	o.SubmissionID, o.CaseID = sub.SubmissionID, sub.CaseID
+	submit, _ := json.Marshal(map[string]any{"data": d.ExampleData})
+	if step("/v1/submissions/"+sub.SubmissionID+"/submit", submit, http.StatusOK) != nil {
+		o.Acked, o.AckedAt = true, time.Now()
+	}
+	return o
 }
 
 // Op is the vendor's record of one submission: what it was told.
