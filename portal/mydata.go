@@ -26,29 +26,30 @@ func (p *Portal) myDataPages(r chi.Router) {
 	r.Get("/konto/meine-daten/archiv", p.myDataArchive)
 }
 
-// sectionInfo names a section of the archive for citizens.
-type sectionInfo struct{ Name, Title, Hint string }
+// sectionInfo names a section of the archive for citizens; an item's
+// summary on the page is its field Key (else its first field).
+type sectionInfo struct{ Name, Title, Hint, Key string }
 
 // sectionInfos are the archive's sections in the order the page shows them.
 var sectionInfos = []sectionInfo{
-	{"account", "Konto", "Ihre Anmeldedaten (das Passwort nur als nicht umkehrbarer Hash, hier nicht enthalten)"},
-	{"profile", "Stammdaten", "Name, Geburtsdaten, Anschrift und Telefon, wie Sie sie hinterlegt haben"},
-	{"sessions", "Anmeldungen", "Ihre laufenden Anmeldungen am Portal"},
-	{"emails", "E-Mails", "E-Mails, die das Portal an Ihre Adresse geschickt hat"},
-	{"cases", "Anträge", "Vorgänge, die Antragsdienste in Ihrem Namen angelegt haben"},
-	{"submissions", "Einreichungen", "die Daten Ihrer Anträge"},
-	{"submissionAttachments", "Anlagen der Anträge", "Dateien, die mit Ihren Anträgen eingereicht wurden"},
-	{"caseEvents", "Verlauf der Anträge", "jeder Schritt der Bearbeitung"},
-	{"messages", "Postfach", "Nachrichten an Sie und Ihre Antworten"},
-	{"messageAttachments", "Anlagen im Postfach", "Dateien zu den Nachrichten"},
-	{"postboxReferences", "Postfach-Adressen", "Antragsdienste, die Ihnen mit Ihrer Einwilligung schreiben dürfen"},
-	{"externalPostbox", "Externes Postfach", "ein Postfach außerhalb des Portals, an das Nachrichten gehen"},
-	{"documentFolders", "Ordner im Dokumentensafe", ""},
-	{"documents", "Dokumentensafe", "Ihre hochgeladenen Dokumente"},
-	{"documentUsage", "Speicherplatz", "belegter Speicher im Dokumentensafe"},
-	{"payments", "Zahlungen", "Gebühren Ihrer Anträge, in jedem Stand"},
-	{"oauthGrants", "Einwilligungen für Anwendungen", "Anwendungen, denen Sie Zugriff gegeben haben, auch widerrufene"},
-	{"registerQueries", "Registerabfragen", "wer Sie in welchem Register nachgeschlagen hat, auf welcher Rechtsgrundlage und wozu"},
+	{"account", "Konto", "Ihre Anmeldedaten (das Passwort nur als nicht umkehrbarer Hash, hier nicht enthalten)", "email"},
+	{"profile", "Stammdaten", "Name, Geburtsdaten, Anschrift und Telefon, wie Sie sie hinterlegt haben", "familyName"},
+	{"sessions", "Anmeldungen", "Ihre laufenden Anmeldungen am Portal", "createdAt"},
+	{"emails", "E-Mails", "E-Mails, die das Portal an Ihre Adresse geschickt hat", "subject"},
+	{"cases", "Anträge", "Vorgänge, die Antragsdienste in Ihrem Namen angelegt haben", "caseNumber"},
+	{"submissions", "Einreichungen", "die Daten Ihrer Anträge", "serviceName"},
+	{"submissionAttachments", "Anlagen der Anträge", "Dateien, die mit Ihren Anträgen eingereicht wurden", "filename"},
+	{"caseEvents", "Verlauf der Anträge", "jeder Schritt der Bearbeitung", "type"},
+	{"messages", "Postfach", "Nachrichten an Sie und Ihre Antworten", "title"},
+	{"messageAttachments", "Anlagen im Postfach", "Dateien zu den Nachrichten", "filename"},
+	{"postboxReferences", "Postfach-Adressen", "Antragsdienste, die Ihnen mit Ihrer Einwilligung schreiben dürfen", "clientId"},
+	{"externalPostbox", "Externes Postfach", "ein Postfach außerhalb des Portals, an das Nachrichten gehen", "mailboxUuid"},
+	{"documentFolders", "Ordner im Dokumentensafe", "", "name"},
+	{"documents", "Dokumentensafe", "Ihre hochgeladenen Dokumente", "filename"},
+	{"documentUsage", "Speicherplatz", "belegter Speicher im Dokumentensafe", "bytes"},
+	{"payments", "Zahlungen", "Gebühren Ihrer Anträge, in jedem Stand", "purpose"},
+	{"oauthGrants", "Einwilligungen für Anwendungen", "Anwendungen, denen Sie Zugriff gegeben haben, auch widerrufene", "clientName"},
+	{"registerQueries", "Registerabfragen", "wer Sie in welchem Register nachgeschlagen hat, auf welcher Rechtsgrundlage und wozu", "purpose"},
 }
 
 // fieldLabels name the archive's fields in German.
@@ -78,7 +79,13 @@ type dataField struct{ Label, Value string }
 // dataSection is one section of the page.
 type dataSection struct {
 	sectionInfo
-	Items [][]dataField
+	Items []dataItem
+}
+
+// dataItem is one item: a summary and its fields.
+type dataItem struct {
+	Summary string
+	Fields  []dataField
 }
 
 func (p *Portal) archiveHeader(s *Session) privacy.Header {
@@ -111,7 +118,7 @@ func (p *Portal) myDataPage(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		delete(doc.Sections, info.Name)
-		sections = append(sections, dataSection{sectionInfo: info, Items: fields(items)})
+		sections = append(sections, dataSection{sectionInfo: info, Items: fields(items, info.Key)})
 	}
 	rest := make([]string, 0, len(doc.Sections))
 	for name := range doc.Sections {
@@ -119,15 +126,15 @@ func (p *Portal) myDataPage(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Sort(rest)
 	for _, name := range rest { // a module's section the page does not name yet
-		sections = append(sections, dataSection{sectionInfo: sectionInfo{Name: name, Title: name}, Items: fields(doc.Sections[name])})
+		sections = append(sections, dataSection{sectionInfo: sectionInfo{Name: name, Title: name}, Items: fields(doc.Sections[name], "")})
 	}
 	p.render(w, r, http.StatusOK, "mydata", "Meine Daten", map[string]any{"Sections": sections})
 }
 
-// fields turns a section's items into labelled fields, in the order of
-// fieldLabels' keys as the items name them (sorted by key).
-func fields(items []map[string]any) [][]dataField {
-	out := make([][]dataField, 0, len(items))
+// fields turns a section's items into labelled fields (sorted by key, the
+// id first), summarised by the field key.
+func fields(items []map[string]any, key string) []dataItem {
+	out := make([]dataItem, 0, len(items))
 	for _, it := range items {
 		keys := make([]string, 0, len(it))
 		for k := range it {
@@ -145,7 +152,16 @@ func fields(items []map[string]any) [][]dataField {
 			}
 			row = append(row, dataField{Label: label, Value: showValue(it[k])})
 		}
-		out = append(out, row)
+		item := dataItem{Fields: row}
+		if v, ok := it[key]; ok {
+			item.Summary = showValue(v)
+			if key == "type" || key == "state" { // timeline events and states by their German names
+				item.Summary = label(eventLabels)(label(stateLabels)(item.Summary))
+			}
+		} else if len(row) > 0 {
+			item.Summary = row[0].Value
+		}
+		out = append(out, item)
 	}
 	return out
 }

@@ -62,6 +62,19 @@ func TestSessionStores(t *testing.T) {
 				}
 			}
 			other, _ := store.Create(ctx, s)
+			s3 := &portal.Session{TenantID: tenant, CitizenID: "c3", CSRF: "x", ACR: hub.ACRHigh, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			if _, err := store.Create(ctx, s3); err != nil {
+				t.Fatal(err)
+			}
+			// The citizen's archive lists c1's two live sessions, not c3's
+			// nor the expired one.
+			list, err := store.ListCitizen(ctx, tenant, "c1")
+			if err != nil || len(list) != 2 || list[0].CitizenID != "c1" || !list[1].ExpiresAt.Equal(s.ExpiresAt) {
+				t.Fatalf("list c1 = %+v, %v; want 2 sessions", list, err)
+			}
+			if list, err := store.ListCitizen(ctx, tenant, "c3"); err != nil || len(list) != 1 || list[0].ACR != hub.ACRHigh {
+				t.Fatalf("list c3 = %+v, %v", list, err)
+			}
 			if err := store.Delete(ctx, tok); err != nil {
 				t.Fatal(err)
 			}
@@ -73,6 +86,9 @@ func TestSessionStores(t *testing.T) {
 			}
 			if _, err := store.Get(ctx, other); !hub.IsCode(err, hub.ENOTFOUND) {
 				t.Fatalf("session of deleted citizen found: %v", err)
+			}
+			if list, err := store.ListCitizen(ctx, tenant, "c1"); err != nil || len(list) != 0 {
+				t.Fatalf("list after DeleteCitizen = %+v, %v", list, err)
 			}
 		})
 	}
