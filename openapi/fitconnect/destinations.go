@@ -79,7 +79,13 @@ func (s *Server) describe(ctx context.Context, d *hub.Destination) (publicDestin
 
 // getDestination: GET /v1/destinations/{id}, for any client of the tenant.
 func (s *Server) getDestination(w http.ResponseWriter, r *http.Request) {
-	d, err := s.cat.FindDestination(r.Context(), principal(r).TenantID, strings.ToLower(chi.URLParam(r, "destinationId")))
+	s.writeDestination(w, r, principal(r).TenantID, strings.ToLower(chi.URLParam(r, "destinationId")), false)
+}
+
+// writeDestination answers with the destination as FIT-Connect shows it;
+// withContact adds contactInformation (PrivateDestination).
+func (s *Server) writeDestination(w http.ResponseWriter, r *http.Request, tenantID, destID string, withContact bool) {
+	d, err := s.cat.FindDestination(r.Context(), tenantID, destID)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -88,6 +94,9 @@ func (s *Server) getDestination(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
+	}
+	if withContact {
+		out.Contact = &contactInformation{LegalName: d.Name, Phone: d.Contact.Phone, Email: d.Contact.Email}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, out)
@@ -125,19 +134,7 @@ func (s *Server) patchDestination(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	d, err := s.cat.FindDestination(r.Context(), p.TenantID, destID)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	out, err := s.describe(r.Context(), d)
-	if err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	out.Contact = &contactInformation{LegalName: d.Name, Phone: d.Contact.Phone, Email: d.Contact.Email}
-	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, out)
+	s.writeDestination(w, r, p.TenantID, destID, true)
 }
 
 // addKey: POST /v1/destinations/{id}/keys: a public JWK in FIT-Connect's
