@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -41,26 +40,18 @@ func (b *bpResults) ok() bool {
 // submission reaches its simulator.
 func (r *results) serveBackpressure(ctx context.Context, o options, bin, dir string, h *hubproc.Hub, v *hubproc.Vendor, amqpURL string) error {
 	dests := h.Demo.Destinations
-	var logs []string
-	for _, d := range dests {
-		s := &hubproc.Sim{Bin: bin, AMQPURL: amqpURL, DestinationID: d.DestinationID, Dir: dir,
-			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl"), AcceptOnly: !o.statuses}
-		if err := s.Start(); err != nil {
-			return err
-		}
-		defer s.Proc.Stop(10 * time.Second)
-		logs = append(logs, s.LogPath)
+	logs, stop, err := startSims(o, bin, dir, dests, amqpURL)
+	defer stop()
+	if err != nil {
+		return err
 	}
-	time.Sleep(2 * time.Second) // let the simulators subscribe
 	b := &bpResults{max: o.e2eRate, duration: o.duration}
 	r.bp = b
 	if b.max <= 0 {
 		log.Printf("backpressure: end-to-end maximum, %d vendors, %s", o.workers, o.duration)
-		max, err := pipelineMax(ctx, v, dests, logs, o.workers, o.duration)
-		if err != nil {
+		if b.max, err = pipelineMax(ctx, v, dests, logs, o.workers, o.duration); err != nil {
 			return err
 		}
-		b.max = max
 	}
 	b.offered = o.overload * b.max
 	log.Printf("backpressure: offering %.0f submissions/s (%.1f × %.0f) for %s", b.offered, o.overload, b.max, o.duration)

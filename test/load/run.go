@@ -205,17 +205,11 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 // of the run.
 func (r *results) serveLatency(ctx context.Context, o options, bin, dir string, h *hubproc.Hub, v *hubproc.Vendor, amqpURL string) error {
 	dests := h.Demo.Destinations
-	var logs []string
-	for _, d := range dests {
-		s := &hubproc.Sim{Bin: bin, AMQPURL: amqpURL, DestinationID: d.DestinationID, Dir: dir,
-			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl"), AcceptOnly: !o.statuses}
-		if err := s.Start(); err != nil {
-			return err
-		}
-		defer s.Proc.Stop(10 * time.Second)
-		logs = append(logs, s.LogPath)
+	logs, stop, err := startSims(o, bin, dir, dests, amqpURL)
+	defer stop()
+	if err != nil {
+		return err
 	}
-	time.Sleep(2 * time.Second) // let the simulators subscribe
 	if o.e2eRate > 0 {
 		r.e2eRate = o.e2eRate
 	} else {
@@ -241,6 +235,29 @@ func (r *results) serveLatency(ctx context.Context, o options, bin, dir string, 
 			percentile(st.toApplied, 50), percentile(st.toApplied, 99))
 	}
 	return nil
+}
+
+// startSims runs a Fachverfahren simulator per destination, waits for
+// them to subscribe, and returns their applied logs and how to stop them.
+func startSims(o options, bin, dir string, dests []hubproc.Destination, amqpURL string) ([]string, func(), error) {
+	var logs []string
+	var procs []*hubproc.Proc
+	stop := func() {
+		for _, p := range procs {
+			_ = p.Stop(10 * time.Second)
+		}
+	}
+	for _, d := range dests {
+		s := &hubproc.Sim{Bin: bin, AMQPURL: amqpURL, DestinationID: d.DestinationID, Dir: dir,
+			LogPath: filepath.Join(dir, "applied-"+d.DestinationID+".jsonl"), AcceptOnly: !o.statuses}
+		if err := s.Start(); err != nil {
+			return nil, stop, err
+		}
+		procs = append(procs, s.Proc)
+		logs = append(logs, s.LogPath)
+	}
+	time.Sleep(2 * time.Second) // let the simulators subscribe
+	return logs, stop, nil
 }
 
 // dev measures `amthub dev`: ingest and end-to-end latency with its
