@@ -31,9 +31,12 @@ func (a *App) retentionTargets() []retention.Target {
 	return targets
 }
 
-// startRetention runs the deletion job among the workers, on serve and dev.
+// startRetention runs the deletion job among the workers, on serve and dev,
+// and serves operators the record of processing activities.
 func (a *App) startRetention() {
-	periods := retention.NewPeriods(a.DB, privacy.Defaults(privacyDeclarations()))
+	decls := privacyDeclarations()
+	periods := retention.NewPeriods(a.DB, privacy.Defaults(decls))
+	retention.RecordRoutes(a.Router, periods, decls, a.OAuth.Verifier.Require)
 	job := retention.NewJob(a.DB, periods, a.retentionTargets(), a.Logger, a.Registry,
 		retention.Config{Interval: a.Config.RetentionInterval, BatchSize: a.Config.RetentionBatch})
 	a.workers = append(a.workers, job.Run)

@@ -47,4 +47,20 @@ func TestRetentionCommand(t *testing.T) {
 	if out, errOut, code := amthub("retention", "log", "sachsen"); code != 0 || out != "" {
 		t.Fatalf("log of a fresh tenant: exit %d, %q %s", code, out, errOut)
 	}
+	// The record of processing activities shows the tenant's own periods.
+	amthub("retention", "set", "sachsen", "mailbox_messages", "90d")
+	out, errOut, code = amthub("privacy", "record", "--tenant", "sachsen")
+	if code != 0 || !strings.Contains(out, "Verantwortlicher: sachsen") ||
+		!strings.Contains(out, "**Löschfrist:** 90 Tag(e) (vom Mandanten festgelegt)") ||
+		!strings.Contains(out, "**Löschfrist:** 7 Tag(e); Frist ab Annahme oder Ablehnung") ||
+		!strings.Contains(out, "keine Löschfrist (vom Mandanten so festgelegt)") {
+		t.Fatalf("record: exit %d, %s%s", code, out, errOut)
+	}
+	out, _, code = amthub("privacy", "record", "--format", "html")
+	if code != 0 || !strings.HasPrefix(out, "<!doctype html>") || !strings.Contains(out, `<html lang="de">`) || !strings.Contains(out, "<h2>Servicekonto: Stammdaten</h2>") {
+		t.Fatalf("html record: exit %d, %.300s", code, out)
+	}
+	if _, _, code := amthub("privacy", "record", "--format", "pdf"); code == 0 {
+		t.Fatal("an unknown format was accepted")
+	}
 }
