@@ -18,7 +18,7 @@ type Record struct {
 	Controller string
 	// Periods are the tenant's own retention periods by kind, where it set
 	// one (Keep: never deleted by period); the declared default otherwise.
-	Periods map[Kind]Period
+	Periods    map[Kind]Period
 	Activities []Declaration
 	Generated  time.Time
 }
