@@ -120,3 +120,53 @@ func TestDeadLetterAPI(t *testing.T) {
 		t.Fatalf("discard: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestOpsPages: the responsibilities form shows each German error next to
+// its field and writes nothing; a good one is saved and listed. The dead
+// letters page lists a dead letter without its payload, and its button
+// replays it. B's admin gets the 404 page for both.
+func TestOpsPages(t *testing.T) {
+	f := newFixture(t, hubtest.NewSQLite(t))
+	const form = "application/x-www-form-urlencoded"
+	base := "/admin/mandanten/" + f.a + "/zustaendigkeiten"
+	rec := f.do("catalogue-editor", http.MethodPost, base, "leikaKey=123&arsPrefix=1&orgUnitId=&notes.kosten=x", form)
+	body := rec.Body.String()
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad form: %d\n%s", rec.Code, body)
+	}
+	for _, id := range []string{"leikaKey-error", "arsPrefix-error", "orgUnitId-error"} {
+		if !strings.Contains(body, `id="`+id+`"`) {
+			t.Errorf("no error next to %s", id)
+		}
+	}
+	if !strings.Contains(body, "Bitte wählen Sie die zuständige Behörde.") || !strings.Contains(body, `value="123"`) {
+		t.Error("the German message or the entered value is missing")
+	}
+	if rs, _ := f.svc.Catalogue.Responsibilities(context.Background(), f.a, ""); len(rs) != 0 {
+		t.Fatalf("a refused form was written: %+v", rs)
+	}
+	rec = f.do("catalogue-editor", http.MethodPost, base, "leikaKey="+opsLeika+"&arsPrefix=147290000000&orgUnitId=ordnung&notes.kosten=96+Euro", form)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("good form: %d\n%s", rec.Code, rec.Body)
+	}
+	rec = f.do("catalogue-editor", http.MethodGet, rec.Header().Get("Location"), "", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "147290000000") || !strings.Contains(rec.Body.String(), "Ordnungsamt") {
+		t.Fatalf("list after saving: %d\n%s", rec.Code, rec.Body)
+	}
+
+	id := f.ops.deadLetter(t)
+	page := "/admin/mandanten/" + f.a + "/unzustellbar"
+	rec = f.do("tenant-admin", http.MethodGet, page, "", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), id) || strings.Contains(rec.Body.String(), "Mustermann") {
+		t.Fatalf("dead letters page: %d\n%s", rec.Code, rec.Body)
+	}
+	rec = f.do("tenant-admin", http.MethodPost, page+"/"+f.ops.dest+"/"+id+"/erneut-senden", "", form)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("replay button: %d\n%s", rec.Code, rec.Body)
+	}
+	for _, p := range []string{base, page} {
+		if rec := f.do(otherAdmin, http.MethodGet, p, "", ""); rec.Code != http.StatusNotFound {
+			t.Errorf("B's admin GET %s: %d", p, rec.Code)
+		}
+	}
+}

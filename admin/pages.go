@@ -47,6 +47,7 @@ func (c *Center) pageRoutes(r chi.Router) {
 		r.Get("/admin/katalog", c.cataloguePage)
 		r.Get("/admin/protokoll", c.auditPage)
 		r.Get("/admin/protokoll.csv", c.auditCSV)
+		c.opsPageRoutes(r)
 		r.Get("/admin/*", func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, hub.Errorf(hub.ENOTFOUND, "no such page")) })
 	})
 }

@@ -117,6 +117,28 @@ func routes() map[string]route {
 		"DELETE /admin/v1/staff/{person}/grants/{grant}": {right: access.StaffManage, scope: inA, call: grantTarget("/admin/v1/staff/{person}/grants/{grant}")},
 		"GET /admin/v1/audit":                            {right: access.AuditRead, scope: anywhere, call: fixed("/admin/v1/audit")},
 		// Operations on the catalogue and on dead letters (ops_helpers_test.go).
+		"GET /admin/mandanten/{tenant}/zustaendigkeiten": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/zustaendigkeiten?leistung="+opsLeika, "")},
+		"POST /admin/mandanten/{tenant}/zustaendigkeiten": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/zustaendigkeiten", "leikaKey="+opsLeika+"&arsPrefix=14&orgUnitId=ordnung&notes.kosten={unique}")},
+		"POST /admin/mandanten/{tenant}/zustaendigkeiten/entfernen": {right: access.CatalogueEdit, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				f.ops.responsibility(t)
+				return "/admin/mandanten/" + f.a + "/zustaendigkeiten/entfernen", "leikaKey=" + opsLeika + "&arsPrefix=14"
+			}},
+		"GET /admin/mandanten/{tenant}/unzustellbar": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				f.ops.deadLetter(t)
+				return "/admin/mandanten/" + f.a + "/unzustellbar", ""
+			}},
+		"POST /admin/mandanten/{tenant}/unzustellbar/{destination}/{message}/erneut-senden": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/unzustellbar/" + f.ops.dest + "/" + f.ops.deadLetter(t) + "/erneut-senden", ""
+			}},
+		"POST /admin/mandanten/{tenant}/unzustellbar/{destination}/{message}/verwerfen": {right: access.DeadLettersManage, scope: inA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/unzustellbar/" + f.ops.dest + "/" + f.ops.deadLetter(t) + "/verwerfen", ""
+			}},
 		"GET /admin/v1/tenants/{tenant}/responsibilities": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities", "")},
 		"PUT /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,

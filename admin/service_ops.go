@@ -109,9 +109,13 @@ func (s *Service) responsibility(ctx context.Context, tenantID, leikaKey, arsPre
 	return nil, nil
 }
 
-// mayEditUnit checks the catalogue right on a unit of the tenant. An
-// unknown unit is left to the Editor's validation (field).
+// mayEditUnit checks the catalogue right on a unit of the tenant. A
+// missing or unknown unit given in field is left to the Editor's
+// validation.
 func (s *Service) mayEditUnit(ctx context.Context, a *Actor, tenantID, unitID, field string) error {
+	if unitID == "" && field != "" {
+		return nil // the Editor's validation names the missing field
+	}
 	path, err := s.unitPath(ctx, tenantID, unitID)
 	if hub.IsCode(err, hub.EINVALID) && field != "" {
 		return nil
@@ -180,4 +184,34 @@ func (s *Service) mayDeadLetters(ctx context.Context, a *Actor, tenantID string)
 		return forbidden()
 	}
 	return nil
+}
+
+// deadLetterAction is ReplayDeadLetter or DiscardDeadLetter.
+type deadLetterAction func(ctx context.Context, a *Actor, tenantID, destinationID, messageID string) (*bus.DeadLetter, error)
+
+// DestinationDeadLetters is a destination with its dead letters.
+type DestinationDeadLetters struct {
+	Destination *hub.Destination
+	DeadLetters []bus.DeadLetter
+}
+
+// DeadLetterOverview returns every destination of a tenant with its dead
+// letters.
+func (s *Service) DeadLetterOverview(ctx context.Context, a *Actor, tenantID string) ([]DestinationDeadLetters, error) {
+	if err := s.mayDeadLetters(ctx, a, tenantID); err != nil {
+		return nil, err
+	}
+	ds, err := s.Catalogue.Destinations(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DestinationDeadLetters, 0, len(ds))
+	for _, d := range ds {
+		dls, err := s.DeadLetters.List(ctx, tenantID, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, DestinationDeadLetters{Destination: d, DeadLetters: dls})
+	}
+	return out, nil
 }
