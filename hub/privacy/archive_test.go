@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"path"
 	"strings"
 	"testing"
@@ -140,4 +142,48 @@ func FuzzSafeName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+// TestArchiveReadsFilesOneAtATime checks the bounded memory: no file is
+// read while the document is written, and each is read only after the one
+// before went out.
+func TestArchiveReadsFilesOneAtATime(t *testing.T) {
+	w := &countingWriter{}
+	const size = 1 << 20
+	var opened []int // bytes written when each file was opened
+	exporting := true
+	p := part(func(_ context.Context, _, _ string, a *privacy.Archive) error {
+		if err := a.Section("files"); err != nil {
+			return err
+		}
+		for i := range 3 {
+			a.File("d", fmt.Sprintf("f%d.bin", i), func(context.Context) ([]byte, error) {
+				if exporting {
+					t.Error("a file was read while the document was written")
+				}
+				opened = append(opened, w.n)
+				b := make([]byte, size) // random, so the compressed file is as large
+				_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(b)
+				return b, nil
+			})
+		}
+		exporting = false
+		return nil
+	})
+	if err := privacy.WriteArchive(context.Background(), w, privacy.Header{}, []privacy.Exporter{p}); err != nil {
+		t.Fatal(err)
+	}
+	if len(opened) != 3 {
+		t.Fatalf("%d files read, want 3", len(opened))
+	}
+	for i := 1; i < 3; i++ {
+		if opened[i] <= opened[i-1] {
+			t.Errorf("file %d was read before file %d was written out (%d bytes then, %d before)", i, i-1, opened[i], opened[i-1])
+		}
+	}
 }
