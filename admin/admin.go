@@ -10,10 +10,6 @@
 // http.CrossOriginProtection: browsers say where a request comes from
 // (Sec-Fetch-Site, Origin), so no form token has to travel through every
 // form, nothing needs JavaScript, and no library is added.
-//
-// The organisational units' editor (hub/catalogue.Editor) writes in its
-// own transaction; the AdminCenter records the unit's audit entry in the
-// next one.
 package admin
 
 import (

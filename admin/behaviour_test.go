@@ -201,3 +201,33 @@ func TestCrossOriginFormRefused(t *testing.T) {
 		t.Error("a cross-site form wrote")
 	}
 }
+
+// TestLoginPages: wrong passwords get one German answer, brute force is
+// locked with the lock's message (also for the right password), and the
+// API's login is throttled alike.
+func TestLoginPages(t *testing.T) {
+	f := newFixture(t, hubtest.NewSQLite(t))
+	post := func(body string) (int, string) {
+		rec := f.do("anonymous", http.MethodPost, "/admin/anmelden", body, "application/x-www-form-urlencoded")
+		return rec.Code, rec.Body.String()
+	}
+	wrong := url.Values{"email": {"auditor@amt.test"}, "password": {"falsch geraten"}}.Encode()
+	unknown := url.Values{"email": {"niemand@amt.test"}, "password": {"falsch geraten"}}.Encode()
+	c1, b1 := post(wrong)
+	c2, b2 := post(unknown)
+	if c1 != http.StatusUnauthorized || c2 != http.StatusUnauthorized || !strings.Contains(b1, "Anmeldung fehlgeschlagen") || !strings.Contains(b2, "Anmeldung fehlgeschlagen") {
+		t.Fatalf("wrong password %d, unknown address %d: want the same 401 answer", c1, c2)
+	}
+	for range 20 {
+		post(wrong)
+	}
+	right := url.Values{"email": {"auditor@amt.test"}, "password": {"ein langes Passwort"}}.Encode()
+	code, body := post(right)
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "Zu viele fehlgeschlagene Anmeldungen") {
+		t.Fatalf("right password after brute force: %d, want 429 with the lock message", code)
+	}
+	rec := f.do("anonymous", http.MethodPost, "/admin/v1/login", `{"email":"auditor@amt.test","password":"ein langes Passwort","code":"123456"}`, "application/json")
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("API login after brute force: %d %s", rec.Code, rec.Body)
+	}
+}

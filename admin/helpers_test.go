@@ -76,7 +76,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 		}
 	}
 	f.svc = &admin.Service{DB: db, Tenants: tenants, Staff: staff.NewStore(db), Grants: access.NewStore(db),
-		Audit: audit.NewStore(db), Units: editor, Mail: f.outbox}
+		Audit: audit.NewStore(db), Units: editor, Catalogue: editor, Mail: f.outbox}
 	f.ops = ops
 	ops.wire(t, f, editor)
 	f.sessions = staff.NewDBSessions(db)

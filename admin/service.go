@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -207,9 +206,9 @@ func (s *Service) unitPath(ctx context.Context, tenantID, unitID string) ([]stri
 	return path, nil
 }
 
-// CreateUnit adds an organisational unit to a tenant's tree. The
-// catalogue writes it in its own transaction; the audit entry follows in
-// the next (see the note in the package doc).
+// CreateUnit adds an organisational unit to a tenant's tree; its audit
+// entry is written in the unit's transaction (through the catalogue
+// Editor's hook).
 func (s *Service) CreateUnit(ctx context.Context, a *Actor, tenantID string, u catalogue.OrgUnit) (*catalogue.OrgUnit, error) {
 	if _, err := s.Tenant(ctx, a, tenantID); err != nil {
 		return nil, err
@@ -224,15 +223,9 @@ func (s *Service) CreateUnit(ctx context.Context, a *Actor, tenantID string, u c
 	if !a.May(access.UnitsManage, access.Resource{TenantID: tenantID, UnitPath: path}) {
 		return nil, forbidden()
 	}
-	ch, err := s.Units.CreateUnit(ctx, tenantID, u)
+	ch, err := s.editor(a, tenantID).CreateUnit(ctx, tenantID, u)
 	if err != nil {
 		return nil, err
-	}
-	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		return s.record(ctx, tx, a, tenantID, "unit.created", "unit", ch.After.ID, nil, ch.After)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("audit unit.created: %w", err)
 	}
 	return ch.After, nil
 }

@@ -34,7 +34,9 @@ func cliService(cmd *cobra.Command, getenv func(string) string, stdout io.Writer
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := newAdminService(db, catalogue.NewEditor(catalogue.NewStore(db), nil), cliMail{stdout})
+	editor := catalogue.NewEditor(catalogue.NewStore(db), nil)
+	svc := newAdminService(db, editor, cliMail{stdout})
+	svc.Catalogue = editor
 	svc.InviteURL = func(token string) string { return publicURL(getenv) + "/admin/einladung/" + token }
 	return svc, db, nil
 }
