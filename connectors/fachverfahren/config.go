@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 // destinationIDPattern is what may stand in a queue name and before the
@@ -49,6 +51,13 @@ type Config struct {
 	// Nil: no spans, the hub's trace context is passed on unchanged. Pass
 	// otel.GetTracerProvider() to use the global provider.
 	Tracer trace.TracerProvider
+	// DecryptionKey, if set, is the Fachverfahren's private encryption key
+	// (FIT-Connect's profile: RSA-OAEP-256, 4096 bits): the Client opens
+	// sealed submissions (contentType application/jose, e.g. from
+	// FIT-Connect senders) before the handler sees them, and sets
+	// Submission.SealError when one does not open. Nil: sealed submissions
+	// reach the handler as they came.
+	DecryptionKey *fitcrypto.PrivateKey
 }
 
 // Validate reports whether the configuration can work.

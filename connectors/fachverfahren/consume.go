@@ -43,6 +43,13 @@ type Submission struct {
 	// DeliveryCount is which delivery of the message this is, 1 for the
 	// first.
 	DeliveryCount int
+	// Metadata is FIT-Connect's metadata document of a sealed submission
+	// the Client opened with Config.DecryptionKey; nil otherwise.
+	Metadata []byte
+	// SealError is set when the submission is sealed and did not open with
+	// Config.DecryptionKey (it wraps ErrSealed): the handler should reject
+	// it. Data and attachments then stay as they came.
+	SealError error
 }
 
 // ErrPoison marks a handler's error as permanent: the submission cannot be
@@ -242,6 +249,9 @@ func (c *Client) decode(msg *message.Message) (*Submission, error) {
 	}
 	sub.DeliveryCount = earlier + 1
 	sub.Redelivered = msg.Metadata.Get(metaRedelivered) == "true" || earlier > 0
+	if sub.ContentType == MediaTypeSealed && c.cfg.DecryptionKey != nil {
+		sub.SealError = sub.open(c.cfg.DecryptionKey)
+	}
 	return sub, nil
 }
 

@@ -70,3 +70,13 @@ func KeyID(compact string) (string, error) {
 	}
 	return kid, nil
 }
+
+// ContentType returns the cty of a compact JWE's protected header (the
+// media type of its plaintext), or "" when it has none or is malformed.
+func ContentType(compact string) string {
+	h, err := parseHeader(compact, 5)
+	if err != nil {
+		return ""
+	}
+	return h.str("cty")
+}
