@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -130,7 +132,7 @@ func startFitConnectDemo(ctx context.Context, app *App, dests []DemoDestination)
 	if len(dests) == 0 {
 		return nil
 	}
-	keys, err := fcsim.NewKeys()
+	keys, err := simulatorKeys(app.Config.DataDir, app.Logger)
 	if err != nil {
 		return fmt.Errorf("FIT-Connect simulator: %w", err)
 	}
@@ -152,6 +154,37 @@ func startFitConnectDemo(ctx context.Context, app *App, dests []DemoDestination)
 		}
 	}
 	return nil
+}
+
+// simulatorKeys returns the FIT-Connect simulator's PKI. Its 4096-bit keys
+// take seconds to make, so dev keeps them in its data directory
+// (fitconnect-sim-keys.pem, owner-only) and makes new ones only when the
+// file is missing, unreadable or about to expire; without a data directory
+// (serve --simulators) they are made on each start.
+func simulatorKeys(dataDir string, logger *slog.Logger) (*fcsim.Keys, error) {
+	if dataDir == "" {
+		return fcsim.NewKeys()
+	}
+	path := filepath.Join(dataDir, "fitconnect-sim-keys.pem")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := fcsim.ParseKeys(b, time.Now())
+		if err == nil {
+			return k, nil
+		}
+		logger.Warn("making new FIT-Connect simulator keys", "file", path, "reason", err)
+	}
+	k, err := fcsim.NewKeys()
+	if err != nil {
+		return nil, err
+	}
+	b, err := k.MarshalPEM()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return k, nil
 }
 
 // isFitConnect reports whether a demo destination is of kind fitconnect.

@@ -8,8 +8,10 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +90,25 @@ func FuzzParseFitConnectOutbound(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSimulatorKeysKept: dev makes the simulator's keys once and reads
+// them back from its data directory on the next start.
+func TestSimulatorKeysKept(t *testing.T) {
+	dir := t.TempDir()
+	first, err := simulatorKeys(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "fitconnect-sim-keys.pem"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("keys file: %v, mode %v; want owner-only", err, info)
+	}
+	again, err := simulatorKeys(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Encryption.KeyID != first.Encryption.KeyID || !again.Root.Equal(first.Root) {
+		t.Fatal("the second start made new keys")
+	}
 }
