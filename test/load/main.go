@@ -12,6 +12,9 @@
 //     (open loop), vs raw publish → consume at the same rate;
 //   - ingest and latency of `amthub dev` (SQLite, in-process bus).
 //
+// With -only retention it seeds -expired submissions past their retention
+// and reports the deletion job's rate and ingest with and without it.
+//
 // With -only backpressure it measures instead how `amthub serve` sheds
 // overload: it offers -overload × the end-to-end maximum for -duration,
 // open loop, each submission sent once, and reports how many were
@@ -41,6 +44,8 @@ type options struct {
 	statuses bool
 	overload float64
 	hubEnv   []string // extra AMTHUB_* variables for the hub under test
+	// expired and retentionBatch size the retention run (-only retention).
+	expired, retentionBatch int
 }
 
 func main() {
@@ -50,9 +55,11 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the results as Markdown to this file")
 	flag.Float64Var(&o.e2eRate, "e2e-rate", 0, "offered rate of the latency measurement (default: half the measured end-to-end maximum)")
 	flag.BoolVar(&o.noDev, "no-dev", false, "skip the amthub dev (SQLite) measurements")
-	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e" (set AMTHUB_PPROF_ADDR to profile the hub); or "backpressure": overload as -overload says`)
+	flag.StringVar(&o.only, "only", "", `measure just one phase of serve, for profiling: "ingest" or "e2e" (set AMTHUB_PPROF_ADDR to profile the hub); or "backpressure": overload as -overload says; or "retention": ingest with and without the deletion job deleting -expired submissions`)
 	flag.Float64Var(&o.overload, "overload", 3, "backpressure run: offered load as a multiple of the end-to-end maximum (-e2e-rate gives the maximum instead of measuring it)")
 	flag.BoolVar(&o.statuses, "sim-statuses", false, "let the Fachverfahren simulators send three status updates after each accept (default: the accept alone)")
+	flag.IntVar(&o.expired, "expired", 10000, "retention run: submissions past their retention to seed")
+	flag.IntVar(&o.retentionBatch, "retention-batch", 500, "retention run: the deletion job's batch size (AMTHUB_RETENTION_BATCH)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -73,6 +80,10 @@ func main() {
 		if !res.bp.ok() {
 			os.Exit(2)
 		}
+		return
+	}
+	if o.only == "retention" {
+		fmt.Print(res.retention.markdown())
 		return
 	}
 	if o.only != "" {

@@ -30,7 +30,8 @@ type results struct {
 	e2eStages, devStages  *stages
 	devIngest, devE2ERate float64
 	devE2E                latency
-	bp                    *bpResults // the backpressure run (-only backpressure)
+	bp                    *bpResults        // the backpressure run (-only backpressure)
+	retention             *retentionResults // the retention run (-only retention)
 }
 
 // cpuPerSub is CPU time per submission, in milliseconds: the hub's and
@@ -128,6 +129,8 @@ func (r *results) serve(ctx context.Context, o options, bin, dir string, db *hub
 		return r.serveLatency(ctx, o, bin, dir, h, v, amqpURL)
 	case "backpressure":
 		return r.serveBackpressure(ctx, o, bin, dir, h, v, amqpURL)
+	case "retention":
+		return r.serveRetention(ctx, o, h, v, db)
 	}
 	log.Printf("serve: ingest, %d vendors, %s", o.workers, o.duration)
 	hubIngest(ctx, v, dests, o.workers, 2*time.Second) // warm-up
