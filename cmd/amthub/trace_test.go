@@ -296,7 +296,13 @@ func (tr *traceTree) render() string {
 	start := tr.root.StartTime()
 	var walk func(s sdktrace.ReadOnlySpan, depth int)
 	walk = func(s sdktrace.ReadOnlySpan, depth int) {
-		fmt.Fprintf(&b, "%s%s [%s] +%s %s\n", strings.Repeat("  ", depth), s.Name(), s.SpanKind(),
+		name := s.Name()
+		for _, a := range s.Attributes() {
+			if a.Key == "amthub.event.types" {
+				name += " " + strings.Join(a.Value.AsStringSlice(), ",")
+			}
+		}
+		fmt.Fprintf(&b, "%s%s [%s] +%s %s\n", strings.Repeat("  ", depth), name, s.SpanKind(),
 			s.StartTime().Sub(start).Round(10*time.Microsecond), s.EndTime().Sub(s.StartTime()).Round(10*time.Microsecond))
 		for _, c := range tr.children(s) {
 			walk(c, depth+1)
