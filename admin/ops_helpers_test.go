@@ -68,13 +68,7 @@ func (o *opsFixture) wire(t *testing.T, f *fixture, editor *catalogue.Editor) {
 // it, and returns its id once it is a dead letter.
 func (o *opsFixture) deadLetter(t *testing.T) string {
 	t.Helper()
-	m := message.NewMessage(hub.NewID(), []byte(`{"name":"Erika Mustermann"}`))
-	m.Metadata.Set("cloudEvents:type", hub.EventTypeSubmission)
-	m.Metadata.Set(hub.HeaderTenant, o.f.a)
-	m.Metadata.Set(hub.HeaderSubmission, hub.NewID())
-	if err := o.bus.Publish(bus.Topic(bus.SubmissionsExchange, o.dest), m); err != nil {
-		t.Fatal(err)
-	}
+	m := o.publish(t, o.dest)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		dls, err := o.bus.ListDeadLetters(context.Background(), o.dest, 10000)
 		if err != nil {
@@ -88,6 +82,20 @@ func (o *opsFixture) deadLetter(t *testing.T) string {
 	}
 	t.Fatal("the message did not become a dead letter")
 	return ""
+}
+
+// publish sends a submission message for a destination of tenant A, as
+// the hub's relay does.
+func (o *opsFixture) publish(t *testing.T, dest string) *message.Message {
+	t.Helper()
+	m := message.NewMessage(hub.NewID(), []byte(`{"name":"Erika Mustermann"}`))
+	m.Metadata.Set("cloudEvents:type", hub.EventTypeSubmission)
+	m.Metadata.Set(hub.HeaderTenant, o.f.a)
+	m.Metadata.Set(hub.HeaderSubmission, hub.NewID())
+	if err := o.bus.Publish(bus.Topic(bus.SubmissionsExchange, dest), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // responsibility records that "ordnung" serves opsLeika in tenant A's

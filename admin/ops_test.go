@@ -170,3 +170,45 @@ func TestOpsPages(t *testing.T) {
 		}
 	}
 }
+
+// TestDestinationAPI: a catalogue editor creates a destination, whose
+// queue is declared on the bus at once, and lists it; bad input is a
+// problem naming the field and writes nothing; B's admin gets 404.
+func TestDestinationAPI(t *testing.T) {
+	f := newFixture(t, hubtest.NewSQLite(t))
+	const editor = "catalogue-editor"
+	path := "/admin/v1/tenants/" + f.a + "/destinations"
+	body := func(leika string) string {
+		return `{"id":"fv-neu","orgUnitId":"ordnung","name":"Neues Verfahren","services":[{"leikaKey":"` + leika +
+			`","name":"Hundesteuer","schemaUri":"urn:hund","schema":{"type":"object"}}]}`
+	}
+	rec := f.do(editor, http.MethodPost, path, body("123"), "application/json")
+	var p struct{ Field string }
+	if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Field != "services[0].leikaKey" {
+		t.Fatalf("bad input: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(editor, http.MethodPost, path, body(opsLeika), "application/json"); rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	// The queue is bound: a message published for the destination arrives.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msgs, err := f.ops.bus.Subscribe(ctx, bus.DestinationQueue("fv-neu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ops.publish(t, "fv-neu")
+	select {
+	case m := <-msgs:
+		m.Ack()
+	case <-ctx.Done():
+		t.Fatal("the new destination's queue is not bound")
+	}
+	rec = f.do(editor, http.MethodGet, path, "", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Neues Verfahren") {
+		t.Fatalf("list: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(otherAdmin, http.MethodGet, path, "", ""); rec.Code != http.StatusNotFound {
+		t.Fatalf("B's admin lists A's destinations: %d", rec.Code)
+	}
+}

@@ -148,6 +148,12 @@ func routes() map[string]route {
 				f.ops.responsibility(t)
 				return "/admin/v1/tenants/" + f.a + "/responsibilities/" + opsLeika + "/14", ""
 			}},
+		"GET /admin/v1/tenants/{tenant}/destinations": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/v1/tenants/{tenant}/destinations", "")},
+		"POST /admin/v1/tenants/{tenant}/destinations": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/v1/tenants/{tenant}/destinations", `{"orgUnitId":"ordnung","name":"FV {unique}","services":[{"leikaKey":"`+opsLeika+`","name":"Hundesteuer","schemaUri":"urn:hund","schema":{}}]}`)},
+		"PUT /admin/v1/tenants/{tenant}/destinations/{destination}": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/v1/tenants/{tenant}/destinations/fv-ordnung", `{"orgUnitId":"ordnung","name":"Hundesteuer {unique}","services":[{"leikaKey":"`+opsLeika+`","name":"Hundesteuer","schemaUri":"urn:hund","schema":{}}]}`)},
 		"GET /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters": {right: access.DeadLettersManage, scope: inA,
 			call: func(t *testing.T, f *fixture) (string, string) { return f.deadLetters(), "" }},
 		"GET /admin/v1/tenants/{tenant}/destinations/{destination}/dead-letters/{message}": {right: access.DeadLettersManage, scope: inA,

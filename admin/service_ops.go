@@ -215,3 +215,73 @@ func (s *Service) DeadLetterOverview(ctx context.Context, a *Actor, tenantID str
 	}
 	return out, nil
 }
+
+// ListDestinations returns a tenant's destinations, for anyone who may
+// edit the catalogue somewhere in the tenant.
+func (s *Service) ListDestinations(ctx context.Context, a *Actor, tenantID string) ([]*hub.Destination, error) {
+	if _, err := s.Tenant(ctx, a, tenantID); err != nil {
+		return nil, err
+	}
+	if !a.May(access.CatalogueEdit, access.Resource{TenantID: tenantID, AnyUnit: true}) {
+		return nil, forbidden()
+	}
+	return s.Catalogue.Destinations(ctx, tenantID)
+}
+
+// CreateDestination adds a destination to a unit the actor may edit the
+// catalogue of; its queues are declared on the broker before the commit.
+func (s *Service) CreateDestination(ctx context.Context, a *Actor, tenantID string, d hub.Destination) (*hub.Destination, error) {
+	if err := s.mayEditDestination(ctx, a, tenantID, d.OrgUnitID, ""); err != nil {
+		return nil, err
+	}
+	ch, err := s.editor(a, tenantID).CreateDestination(ctx, tenantID, d)
+	if err != nil {
+		return nil, err
+	}
+	return ch.After, nil
+}
+
+// UpdateDestination changes a destination; the actor needs the catalogue
+// right on its unit and on the unit it moves to.
+func (s *Service) UpdateDestination(ctx context.Context, a *Actor, tenantID, id string, d hub.Destination) (*hub.Destination, error) {
+	if _, err := s.Tenant(ctx, a, tenantID); err != nil {
+		return nil, err
+	}
+	ds, err := s.Catalogue.Destinations(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	old := ""
+	for _, x := range ds {
+		if x.ID == id {
+			old = x.OrgUnitID
+		}
+	}
+	if old == "" {
+		return nil, notFound("Empfangsstelle")
+	}
+	if err := s.mayEditDestination(ctx, a, tenantID, d.OrgUnitID, old); err != nil {
+		return nil, err
+	}
+	ch, err := s.editor(a, tenantID).UpdateDestination(ctx, tenantID, id, d)
+	if err != nil {
+		return nil, err
+	}
+	return ch.After, nil
+}
+
+func (s *Service) mayEditDestination(ctx context.Context, a *Actor, tenantID, unitID, oldUnitID string) error {
+	if _, err := s.Tenant(ctx, a, tenantID); err != nil {
+		return err
+	}
+	if !a.May(access.CatalogueEdit, access.Resource{TenantID: tenantID, AnyUnit: true}) {
+		return forbidden()
+	}
+	if err := s.mayEditUnit(ctx, a, tenantID, unitID, "orgUnitId"); err != nil {
+		return err
+	}
+	if oldUnitID != "" {
+		return s.mayEditUnit(ctx, a, tenantID, oldUnitID, "")
+	}
+	return nil
+}
