@@ -38,12 +38,7 @@ func (c *Center) tenantCreate(w http.ResponseWriter, r *http.Request) {
 	form := formValues(r, "name", "slug", "kind", "parent")
 	t := &hub.Tenant{Name: strings.TrimSpace(form["name"]), Slug: strings.TrimSpace(form["slug"]), Kind: hub.TenantKind(form["kind"]), ParentID: form["parent"]}
 	if err := c.svc.CreateTenant(r.Context(), actorFrom(r.Context()), t); err != nil {
-		fields, problem, ok := formErrors(err)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		c.showTenants(w, r, httpStatus(err), page{Errors: fields, Problem: problem, Form: form})
+		c.formFailed(w, r, err, form, c.showTenants, nil)
 		return
 	}
 	http.Redirect(w, r, "/admin/mandanten/"+t.ID, http.StatusSeeOther)
@@ -80,12 +75,7 @@ func (c *Center) unitCreate(w http.ResponseWriter, r *http.Request) {
 		Contact: catalogue.Contact{Email: strings.TrimSpace(form["email"])}}
 	tenantID := chi.URLParam(r, "tenant")
 	if _, err := c.svc.CreateUnit(r.Context(), actorFrom(r.Context()), tenantID, u); err != nil {
-		fields, problem, ok := formErrors(err)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		c.showTenant(w, r, httpStatus(err), page{Errors: unitFieldNames(fields), Problem: problem, Form: form})
+		c.formFailed(w, r, err, form, c.showTenant, unitFieldNames)
 		return
 	}
 	http.Redirect(w, r, "/admin/mandanten/"+tenantID, http.StatusSeeOther)
@@ -163,12 +153,7 @@ func (c *Center) staffInvite(w http.ResponseWriter, r *http.Request) {
 	form := formValues(r, "displayName", "email")
 	_, err := c.svc.InviteStaff(r.Context(), actorFrom(r.Context()), chi.URLParam(r, "tenant"), form["email"], form["displayName"])
 	if err != nil {
-		fields, problem, ok := formErrors(err)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		c.showStaff(w, r, httpStatus(err), page{Errors: fields, Problem: problem, Form: form})
+		c.formFailed(w, r, err, form, c.showStaff, nil)
 		return
 	}
 	c.showStaff(w, r, http.StatusOK, page{Notice: "Die Einladung an " + strings.ToLower(strings.TrimSpace(form["email"])) + " ist versandt."})
@@ -210,12 +195,7 @@ func (c *Center) grantAdd(w http.ResponseWriter, r *http.Request) {
 	personID := chi.URLParam(r, "person")
 	_, err := c.svc.AddGrant(r.Context(), actorFrom(r.Context()), personID, access.Grant{Role: access.Role(form["role"]), UnitID: form["unit"]})
 	if err != nil {
-		fields, problem, ok := formErrors(err)
-		if !ok {
-			c.fail(w, r, err)
-			return
-		}
-		c.showPerson(w, r, httpStatus(err), page{Errors: fields, Problem: problem, Form: form})
+		c.formFailed(w, r, err, form, c.showPerson, nil)
 		return
 	}
 	http.Redirect(w, r, "/admin/personal/"+personID, http.StatusSeeOther)
@@ -323,4 +303,20 @@ func writeAuditCSV(w http.ResponseWriter, entries []audit.Entry) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="protokoll.csv"`)
 	_ = audit.WriteCSV(w, entries)
+}
+
+// formFailed shows a form again with err's messages next to its fields
+// (names mapped by rename, if given), or fails the page when err is not
+// about the input.
+func (c *Center) formFailed(w http.ResponseWriter, r *http.Request, err error, form map[string]string,
+	show func(http.ResponseWriter, *http.Request, int, page), rename func(map[string]string) map[string]string) {
+	fields, problem, ok := formErrors(err)
+	if !ok {
+		c.fail(w, r, err)
+		return
+	}
+	if rename != nil {
+		fields = rename(fields)
+	}
+	show(w, r, httpStatus(err), page{Errors: fields, Problem: problem, Form: form})
 }

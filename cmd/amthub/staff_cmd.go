@@ -41,6 +41,20 @@ func cliService(cmd *cobra.Command, getenv func(string) string, stdout io.Writer
 	return svc, db, nil
 }
 
+// cliTenant is cliService for a command on one tenant, named by its slug.
+func cliTenant(cmd *cobra.Command, getenv func(string) string, stdout io.Writer, slug string) (*admin.Service, *sqlstore.DB, string, error) {
+	svc, db, err := cliService(cmd, getenv, stdout)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	t, err := svc.Tenants.FindTenantBySlug(cmd.Context(), slug)
+	if err != nil {
+		db.Close()
+		return nil, nil, "", fmt.Errorf("--tenant %q: %w", slug, err)
+	}
+	return svc, db, t.ID, nil
+}
+
 func publicURL(getenv func(string) string) string {
 	if u := getenv("AMTHUB_PUBLIC_URL"); u != "" {
 		return u
@@ -54,16 +68,12 @@ func newStaffCommand(stdout io.Writer, getenv func(string) string) *cobra.Comman
 	invite := &cobra.Command{
 		Use: "invite", Short: "Invite a person to a tenant; prints the invitation mail with its link", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, db, err := cliService(cmd, getenv, stdout)
+			svc, db, tenantID, err := cliTenant(cmd, getenv, stdout, tenant)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			t, err := svc.Tenants.FindTenantBySlug(cmd.Context(), tenant)
-			if err != nil {
-				return fmt.Errorf("--tenant %q: %w", tenant, err)
-			}
-			inv, err := svc.InviteStaff(cmd.Context(), admin.CLI(), t.ID, email, name)
+			inv, err := svc.InviteStaff(cmd.Context(), admin.CLI(), tenantID, email, name)
 			if err != nil {
 				return err
 			}
@@ -120,16 +130,12 @@ func newStaffCommand(stdout io.Writer, getenv func(string) string) *cobra.Comman
 	list := &cobra.Command{
 		Use: "list", Short: "List a tenant's staff with their roles", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, db, err := cliService(cmd, getenv, stdout)
+			svc, db, tenantID, err := cliTenant(cmd, getenv, stdout, tenant)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			t, err := svc.Tenants.FindTenantBySlug(cmd.Context(), tenant)
-			if err != nil {
-				return fmt.Errorf("--tenant %q: %w", tenant, err)
-			}
-			people, err := svc.ListStaff(cmd.Context(), admin.CLI(), t.ID)
+			people, err := svc.ListStaff(cmd.Context(), admin.CLI(), tenantID)
 			if err != nil {
 				return err
 			}
