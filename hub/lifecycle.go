@@ -308,11 +308,10 @@ func (s *Submission) ApplyReply(r Reply, now time.Time) error {
 		_, err := s.ReportStatus(StatusOf(r), now)
 		return err
 	case ReplyMailbox:
-		title := ""
-		if r.Body.Mailbox != nil {
-			title = r.Body.Mailbox.Title
-		}
-		s.Record(EventMailboxReceived, actor, EventData(map[string]any{"title": title}))
+		// The message itself, title included, lives in the mailbox under
+		// its own retention; the timeline, kept for years, records only
+		// that it came (no content, no personal data).
+		s.Record(EventMailboxReceived, actor, EventData(map[string]any{}))
 	default:
 		return Errorf(EINVALID, "unknown reply type %q", r.Type)
 	}

@@ -32,8 +32,10 @@ type Message struct {
 // the vendor's callback) and puts the payment message for the case's
 // Fachverfahren into the outbox — inside tx.
 func (s *Store) announce(ctx context.Context, tx *sqlstore.Tx, p *Payment, reason string) error {
+	// No purpose (the vendor's free text): the timeline outlives the
+	// payment record and keeps no personal data.
 	data := map[string]any{"paymentId": p.ID, "status": p.Status, "amount": p.Amount, "currency": p.Currency,
-		"purpose": p.Purpose, "transactionId": p.TransactionID}
+		"transactionId": p.TransactionID}
 	if reason != "" {
 		data["reason"] = reason
 	}
