@@ -47,10 +47,5 @@ func (d *DocumentStore) Purge(ctx context.Context, tx *sqlstore.Tx, tenantID str
 
 // Due counts the documents Purge would delete.
 func (d *DocumentStore) Due(ctx context.Context, tenantID string, cutoff time.Time) (int, error) {
-	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM portal_documents WHERE tenant_id = $1 AND created_at < $2`, tenantID, cutoff).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count documents due: %w", err)
-	}
-	return n, nil
+	return sqlstore.CountRows(ctx, d.db, `SELECT count(*) FROM portal_documents WHERE tenant_id = $1 AND created_at < $2`, tenantID, cutoff)
 }

@@ -47,12 +47,7 @@ func (s *Service) PurgeMessages(ctx context.Context, tx *sqlstore.Tx, tenantID s
 
 // DueMessages counts the messages PurgeMessages would delete.
 func (s *Service) DueMessages(ctx context.Context, tenantID string, cutoff time.Time) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM mailbox_messages WHERE tenant_id = $1 AND created_at < $2`, tenantID, cutoff).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count mailbox messages due: %w", err)
-	}
-	return n, nil
+	return sqlstore.CountRows(ctx, s.db, `SELECT count(*) FROM mailbox_messages WHERE tenant_id = $1 AND created_at < $2`, tenantID, cutoff)
 }
 
 // CaseReferenceSQL is the condition on cases.id under which a message

@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -19,25 +18,12 @@ func purgeArgs(tenantID string, cutoff time.Time) []any {
 // Purge deletes, inside tx, up to limit of tenantID's final payments made
 // before cutoff. Their events stay on the case timeline.
 func (s *Store) Purge(ctx context.Context, tx *sqlstore.Tx, tenantID string, cutoff time.Time, limit int) (int, error) {
-	ids, err := sqlstore.DueIDs(ctx, tx, `SELECT id FROM payments WHERE `+purgeDue+` ORDER BY created_at, id LIMIT $6`,
-		append(purgeArgs(tenantID, cutoff), limit)...)
-	if err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	list, in := sqlstore.InList(1, ids)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM payments WHERE id IN (`+list+`)`, in...); err != nil {
-		return 0, fmt.Errorf("purge payments: %w", err)
-	}
-	return len(ids), nil
+	return sqlstore.PurgeRows(ctx, tx, "payments", purgeDue, "created_at, id", limit, purgeArgs(tenantID, cutoff)...)
 }
 
 // Due counts the payments Purge would delete.
 func (s *Store) Due(ctx context.Context, tenantID string, cutoff time.Time) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM payments WHERE `+purgeDue, purgeArgs(tenantID, cutoff)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count payments due: %w", err)
-	}
-	return n, nil
+	return sqlstore.CountRows(ctx, s.db, `SELECT count(*) FROM payments WHERE `+purgeDue, purgeArgs(tenantID, cutoff)...)
 }
 
 // CaseReferenceSQL is the condition on cases.id under which a payment

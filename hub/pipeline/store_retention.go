@@ -52,11 +52,7 @@ func (s *Store) DueDrafts(ctx context.Context, tenantID string, cutoff time.Time
 }
 
 func (s *Store) countDue(ctx context.Context, where string, args []any) (int, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM submissions WHERE `+where, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count submissions due for deletion: %w", err)
-	}
-	return n, nil
+	return sqlstore.CountRows(ctx, s.db, `SELECT count(*) FROM submissions WHERE `+where, args...)
 }
 
 // purgeContent picks up to limit submissions by where (skipping those

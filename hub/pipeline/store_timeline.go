@@ -81,9 +81,5 @@ func (p *TimelinePurger) Purge(ctx context.Context, tx *sqlstore.Tx, tenantID st
 
 // Due counts the cases Purge would delete.
 func (p *TimelinePurger) Due(ctx context.Context, tenantID string, cutoff time.Time) (int, error) {
-	var n int
-	if err := p.store.db.QueryRowContext(ctx, `SELECT count(*) FROM cases WHERE `+p.due(), timelineArgs(tenantID, cutoff)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count cases due: %w", err)
-	}
-	return n, nil
+	return sqlstore.CountRows(ctx, p.store.db, `SELECT count(*) FROM cases WHERE `+p.due(), timelineArgs(tenantID, cutoff)...)
 }

@@ -41,3 +41,28 @@ func InList(start int, ids []string) (string, []any) {
 	}
 	return Placeholders(start, len(ids)), args
 }
+
+// PurgeRows deletes, inside tx, up to limit rows of table (with an id
+// column) that where selects, in the order of order, and returns how many
+// it deleted; args number from $1, limit follows them.
+func PurgeRows(ctx context.Context, tx *Tx, table, where, order string, limit int, args ...any) (int, error) {
+	ids, err := DueIDs(ctx, tx, `SELECT id FROM `+table+` WHERE `+where+` ORDER BY `+order+` LIMIT `+Placeholders(len(args)+1, 1),
+		append(args, limit)...)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	list, in := InList(1, ids)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id IN (`+list+`)`, in...); err != nil {
+		return 0, fmt.Errorf("purge %s: %w", table, err)
+	}
+	return len(ids), nil
+}
+
+// CountRows runs a `SELECT count(*) …` query.
+func CountRows(ctx context.Context, q Querier, query string, args ...any) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count rows due: %w", err)
+	}
+	return n, nil
+}
