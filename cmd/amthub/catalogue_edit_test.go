@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/amthub/amthub/hub/bus"
 	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/hub/sqlstore"
+	"github.com/amthub/amthub/hub/staff"
 )
 
 // TestResponsibilityChangeSeenAtOnce changes who serves a demo service in
@@ -72,5 +77,73 @@ func TestResponsibilityChangeSeenAtOnce(t *testing.T) {
 	routes, err = askRoutes(base, tokens, p)
 	if err != nil || !routes.routed || routes.id != unit.After.ID || routes.name != "Bürgeramt Neu" {
 		t.Fatalf("routes after the change: %+v, %v; want %s", routes, err, unit.After.ID)
+	}
+}
+
+// TestAdminAPIChangesRoutesAtOnce: the demo tenant admin logs in to
+// /admin/v1 of a running `amthub dev`, creates an organisational unit and
+// a destination for a demo service, and makes the unit responsible in the
+// demo area; the portal's finder and GET /v1/routes name the new unit on
+// the very next request.
+func TestAdminAPIChangesRoutesAtOnce(t *testing.T) {
+	demo, stop := startDev(t, t.TempDir())
+	defer stop()
+	base := strings.TrimSuffix(demo.URLs["api"], "/")
+	var admin *DemoStaff
+	for i := range demo.Staff {
+		if demo.Staff[i].Role == "tenant-admin" {
+			admin = &demo.Staff[i]
+		}
+	}
+	if admin == nil {
+		t.Fatal("demo.json lists no tenant admin")
+	}
+	code, err := staff.TOTPCode(admin.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	call := func(method, path string, in, out any, want int) {
+		t.Helper()
+		body, _ := json.Marshal(in)
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if login.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+login.Token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+		}
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	call(http.MethodPost, "/admin/v1/login", map[string]string{"email": admin.Login, "password": admin.Password, "code": code}, &login, http.StatusOK)
+	dd := demo.Destinations[0]
+	tenant := "/admin/v1/tenants/" + demo.Tenant.ID
+	var unit struct{ ID string }
+	call(http.MethodPost, tenant+"/units", map[string]string{"name": "Bürgeramt Admin"}, &unit, http.StatusCreated)
+	call(http.MethodPost, tenant+"/destinations", map[string]any{"orgUnitId": unit.ID, "name": "Fachverfahren Admin",
+		"services": []map[string]any{{"leikaKey": dd.LeikaKey, "name": dd.ServiceName, "schemaUri": "urn:test:admin", "schema": map[string]any{}}}},
+		nil, http.StatusCreated)
+	call(http.MethodPut, tenant+"/responsibilities/"+dd.LeikaKey+"/"+dd.ARS, map[string]string{"orgUnitId": unit.ID}, nil, http.StatusOK)
+
+	p := pair{leika: dd.LeikaKey, ars: dd.ARS}
+	finder, err := askFinder(base, p)
+	if err != nil || finder.id != unit.ID {
+		t.Fatalf("finder after the change: %+v, %v; want %s", finder, err, unit.ID)
+	}
+	tokens := &tokenSource{base: base, id: demo.Vendor.ClientID, secret: demo.Vendor.ClientSecret}
+	routes, err := askRoutes(base, tokens, p)
+	if err != nil || !routes.routed || routes.id != unit.ID {
+		t.Fatalf("routes after the change: %+v, %v; want %s", routes, err, unit.ID)
 	}
 }
