@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ory/fosite"
 
@@ -108,22 +109,61 @@ func (p *Provider) renderConsent(w http.ResponseWriter, r *http.Request, ar fosi
 	}, origin(ar.GetRedirectURI().String()))
 }
 
-// returnTarget accepts only a path back to the authorization endpoint, so
-// the login page can't be used as an open redirect; it also names the
-// client, whose tenant the citizen logs in to.
-func (p *Provider) returnTarget(r *http.Request, raw string) (string, *Client, bool) {
+// returnTarget accepts only a path back to the authorization endpoint, or
+// to another login flow registered with AcceptLoginReturn, so the login page
+// can't be used as an open redirect; it also names the tenant the citizen
+// logs in to (the client's).
+func (p *Provider) returnTarget(r *http.Request, raw string) (string, string, bool) {
+	for _, lr := range p.returns {
+		if strings.HasPrefix(raw, lr.prefix) {
+			tenant, ok := lr.tenantOf(r, raw)
+			return raw, tenant, ok && tenant != ""
+		}
+	}
 	if !strings.HasPrefix(raw, "/oauth2/auth?") {
-		return "", nil, false
+		return "", "", false
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", nil, false
+		return "", "", false
 	}
 	c, err := p.Clients.lookup(r.Context(), u.Query().Get("client_id"))
 	if err != nil || !slices.Contains(c.GrantTypes, GrantAuthorizationCode) {
-		return "", nil, false
+		return "", "", false
 	}
-	return raw, c, true
+	return raw, c.TenantID, true
+}
+
+type loginReturn struct {
+	prefix   string
+	tenantOf func(r *http.Request, raw string) (string, bool)
+}
+
+// AcceptLoginReturn lets another login flow of the hub (the SAML IdP) use
+// the citizen login page: a return path starting with prefix (a path of
+// the hub, such as "/saml/sso?") is accepted when tenantOf names the
+// tenant the citizen logs in to. Call it before serving.
+func (p *Provider) AcceptLoginReturn(prefix string, tenantOf func(r *http.Request, raw string) (string, bool)) {
+	p.returns = append(p.returns, loginReturn{prefix: prefix, tenantOf: tenantOf})
+}
+
+// CitizenLogin is the citizen logged in with a request.
+type CitizenLogin struct {
+	Subject  string
+	TenantID string
+	Name     string
+	ACR      string
+	AuthTime time.Time
+}
+
+// CitizenLogin returns the citizen logged in with r (the login page's
+// cookie, else the site's login), or nil.
+func (p *Provider) CitizenLogin(r *http.Request) *CitizenLogin {
+	l := p.loginFrom(r)
+	if l == nil {
+		return nil
+	}
+	return &CitizenLogin{Subject: l.Subject, TenantID: l.Tenant, Name: l.Name, ACR: l.ACR, AuthTime: l.AuthTime}
 }
 
 func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request, status int, ret, email, msg string) {
@@ -152,7 +192,7 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		ret, c, ok := p.returnTarget(r, r.PostFormValue("return"))
+		ret, tenantID, ok := p.returnTarget(r, r.PostFormValue("return"))
 		if !ok || !p.csrfValid(r) {
 			p.pages.render(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Die Anfrage ist abgelaufen oder ungültig"})
 			return
@@ -167,12 +207,12 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 		acr := hub.ACRNormal
 		if eid {
 			acr = hub.ACRHigh
-			acct, err = p.Citizens.FindByEmail(ctx, c.TenantID, email)
+			acct, err = p.Citizens.FindByEmail(ctx, tenantID, email)
 		} else {
-			acct, err = p.Citizens.Authenticate(ctx, c.TenantID, email, r.PostFormValue("password"))
+			acct, err = p.Citizens.Authenticate(ctx, tenantID, email, r.PostFormValue("password"))
 		}
 		if err != nil {
-			p.audit(ctx, "citizen login refused", "tenant", c.TenantID, "acr", acr)
+			p.audit(ctx, "citizen login refused", "tenant", tenantID, "acr", acr)
 			// One answer for an unknown address and a wrong password, the
 			// portal's: only the right password learns of a missing
 			// confirmation.
@@ -186,7 +226,7 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 		now := p.now().UTC()
 		p.setLogin(w, login{Subject: acct.ID, Tenant: acct.TenantID, Name: acct.DisplayName, ACR: acr,
 			AuthTime: now, Expires: now.Add(p.cfg.LoginLifespan)})
-		p.audit(ctx, "citizen login", "tenant", c.TenantID, "acr", acr)
+		p.audit(ctx, "citizen login", "tenant", tenantID, "acr", acr)
 		http.Redirect(w, r, ret, http.StatusSeeOther)
 	}
 }

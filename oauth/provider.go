@@ -37,6 +37,8 @@ type Provider struct {
 	oauth  fosite.OAuth2Provider
 	pages  *pages
 	now    func() time.Time
+	// returns are the other login flows that use the login page.
+	returns []loginReturn
 }
 
 // New builds the authorization server on db (migrated) and c (cache.Memory

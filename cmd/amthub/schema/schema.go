@@ -21,6 +21,7 @@ import (
 	staff "github.com/amthub/amthub/hub/staff/migrations"
 	mappings "github.com/amthub/amthub/mappings/migrations"
 	oauth "github.com/amthub/amthub/oauth/migrations"
+	saml "github.com/amthub/amthub/oauth/saml/migrations"
 	fcsurface "github.com/amthub/amthub/openapi/fitconnect/migrations"
 	portal "github.com/amthub/amthub/portal/migrations"
 )
@@ -52,5 +53,6 @@ func All() []sqlstore.Migrations {
 		{Module: "fitconnect-surface", FS: fcsurface.FS}, // 00752
 		{Module: "fitconnect", FS: fitconnect.FS},        // 00770
 		{Module: "retention", FS: retention.FS},          // 00780
+		{Module: "saml", FS: saml.FS},                    // 00820
 	}
 }
