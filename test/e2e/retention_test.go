@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +102,51 @@ func TestRetentionOnServe(t *testing.T) {
 	verifyTokens(t, h, after)
 	if log := string(h.Operator("retention", "log", h.Demo.Tenant.Slug)); !strings.Contains(log, "submission_content 1") {
 		t.Fatalf("retention log: %q", log)
+	}
+
+	testPrivacyRecord(t, h, tok)
+}
+
+// testPrivacyRecord reads the tenant's record of processing activities as
+// an operator (admin scope), and checks that a vendor's token and another
+// tenant's path are refused.
+func testPrivacyRecord(t *testing.T, h *Hub, vendorTok string) {
+	var admin struct {
+		ID           string `json:"id"`
+		ClientSecret string `json:"clientSecret"`
+	}
+	if err := json.Unmarshal(h.Operator("client", "create", "--tenant", h.Demo.Tenant.Slug, "--name", "Betrieb", "--scopes", "admin"), &admin); err != nil {
+		t.Fatal(err)
+	}
+	adminTok := h.Token(admin.ID, admin.ClientSecret, "admin")
+	get := func(tok, tenant, accept string) (int, string) {
+		req, _ := http.NewRequest("GET", h.Base+"/admin/v1/tenants/"+tenant+"/privacy/record", nil)
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		req.Header.Set("Accept", accept)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get(adminTok, h.Demo.Tenant.ID, "text/markdown"); code != 200 ||
+		!strings.Contains(body, "# Verzeichnis von Verarbeitungstätigkeiten") || !strings.Contains(body, "2s (vom Mandanten festgelegt)") {
+		t.Fatalf("record as Markdown: %d %.500s", code, body)
+	}
+	if code, body := get(adminTok, h.Demo.Tenant.ID, "text/html"); code != 200 || !strings.Contains(body, `<html lang="de">`) {
+		t.Fatalf("record as HTML: %d %.300s", code, body)
+	}
+	if code, _ := get(vendorTok, h.Demo.Tenant.ID, "text/html"); code != 403 {
+		t.Fatalf("a vendor's token read the record: %d", code)
+	}
+	if code, _ := get(adminTok, hub.NewID(), "text/html"); code != 403 {
+		t.Fatalf("another tenant's record: %d", code)
+	}
+	if code, _ := get("", h.Demo.Tenant.ID, "text/html"); code != 401 {
+		t.Fatalf("without a token: %d", code)
 	}
 }
