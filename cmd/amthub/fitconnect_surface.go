@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
+	"math/big"
 	"os"
+	"time"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/fitcrypto"
 	"github.com/amthub/amthub/mappings"
 	"github.com/amthub/amthub/openapi/fitconnect"
 )
@@ -102,4 +108,33 @@ func seedFITConnect(ctx context.Context, app *App, tenantID, tokenURL string) (*
 		return nil, err
 	}
 	return out, nil
+}
+
+// simulatorKey makes a fresh encryption key for a simulated Fachverfahren
+// and registers its public half as the destination's current FIT-Connect
+// key (with a self-signed certificate for x5c), so that FIT-Connect senders
+// can seal submissions to it. A new key each start: senders fetch the
+// current key before they send.
+func simulatorKey(ctx context.Context, app *App, tenantID, destinationID string) (*fitcrypto.PrivateKey, error) {
+	rk, err := rsa.GenerateKey(rand.Reader, fitcrypto.MinRSABits)
+	if err != nil {
+		return nil, fmt.Errorf("simulator key: %w", err)
+	}
+	key := &fitcrypto.PrivateKey{KeyID: hub.NewID(), Purpose: fitcrypto.Encryption, Key: rk}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "Fachverfahren-Simulator " + destinationID},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), KeyUsage: x509.KeyUsageKeyEncipherment}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &rk.PublicKey, rk)
+	if err != nil {
+		return nil, fmt.Errorf("simulator certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	pub := key.Public()
+	pub.Certificates = []*x509.Certificate{cert}
+	if err := app.FITConnect.RegisterKey(ctx, tenantID, destinationID, pub); err != nil {
+		return nil, fmt.Errorf("register simulator key: %w", err)
+	}
+	return key, nil
 }

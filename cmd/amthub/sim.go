@@ -20,6 +20,7 @@ import (
 // submission is published before anyone listens.
 func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) error {
 	var fit []DemoDestination
+	sealedTo := "" // the first AMQP destination also opens sealed submissions
 	for _, d := range demo.Destinations {
 		if d.isFitConnect() {
 			fit = append(fit, d) // FIT-Connect is simulated; the connector is its Fachverfahren
@@ -29,8 +30,16 @@ func startSimulators(ctx context.Context, app *App, demo *Demo, logDir string) e
 		if logDir != "" {
 			logPath = filepath.Join(logDir, "sim-"+d.DestinationID+".log")
 		}
-		s, err := sim.New(sim.Config{DestinationID: d.DestinationID, LogPath: logPath, Tracer: app.Telemetry.Tracer},
-			app.Bus, app.Bus, app.Logger.With("component", "sim", "destination", d.DestinationID))
+		cfg := sim.Config{DestinationID: d.DestinationID, LogPath: logPath, Tracer: app.Telemetry.Tracer}
+		if sealedTo == "" {
+			sealedTo = d.DestinationID
+			key, err := simulatorKey(ctx, app, demo.Tenant.ID, d.DestinationID)
+			if err != nil {
+				return err
+			}
+			cfg.DecryptionKey = key
+		}
+		s, err := sim.New(cfg, app.Bus, app.Bus, app.Logger.With("component", "sim", "destination", d.DestinationID))
 		if err != nil {
 			return fmt.Errorf("simulator for %s: %w", d.Name, err)
 		}

@@ -229,3 +229,20 @@ func (s *Server) getKey(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(k.JWK)
 }
+
+// RegisterKey registers a destination's key on behalf of its operators (a
+// simulated Fachverfahren in `amthub dev`) and, for an encryption key, makes
+// it the destination's current one. The key's chain is not checked.
+func (s *Server) RegisterKey(ctx context.Context, tenantID, destinationID string, k *fitcrypto.PublicKey) error {
+	jwk, err := k.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	if err := saveDestinationKey(ctx, s.db, tenantID, destinationID, destinationKey{Kid: k.KeyID, Purpose: k.Purpose, JWK: jwk}); err != nil {
+		return err
+	}
+	if k.Purpose == fitcrypto.Encryption {
+		return s.cat.SetEncryptionKey(ctx, tenantID, destinationID, jwk)
+	}
+	return nil
+}

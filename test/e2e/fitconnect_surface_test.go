@@ -2,10 +2,14 @@ package e2e
 
 import (
 	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	jose4 "github.com/go-jose/go-jose/v4"
 
 	"github.com/google/uuid"
 
@@ -28,6 +32,7 @@ func TestFITConnect(t *testing.T) {
 			t.Run("SenderToSubscriber", func(t *testing.T) { fc.with(t).senderToSubscriber(t) })
 			t.Run("AlteredJWERejectedBySubscriber", func(t *testing.T) { fc.with(t).alteredJWE(t) })
 			t.Run("VendorAPIToSubscriber", func(t *testing.T) { fc.with(t).vendorToSubscriber(t) })
+			t.Run("SenderToAMQPFachverfahren", func(t *testing.T) { fc.with(t).senderToAMQP(t) })
 			t.Run("Refusals", func(t *testing.T) { fc.with(t).refusals(t) })
 			t.Run("Routing", func(t *testing.T) { fc.with(t).routing(t) })
 		})
@@ -410,5 +415,57 @@ func (w *fcWorld) routing(t *testing.T) {
 	}
 	if res := api.do("GET", "/routes?leikaKey="+demo.LeikaKey+"&ars=130030000000", "", nil); res.status != 200 || !strings.Contains(string(res.body), `"routes":[]`) {
 		t.Fatalf("routes elsewhere: %d %s", res.status, res.body)
+	}
+}
+
+// senderToAMQP: a FIT-Connect sender seals a submission for a destination
+// served over AMQP; the Fachverfahren (the simulator, holding the
+// destination's private key) opens it, validates and accepts, and the
+// sender sees the accept in the event log.
+func (w *fcWorld) senderToAMQP(t *testing.T) {
+	dest := w.h.Demo.Destinations[0]
+	res := w.sender.do("GET", "/v1/destinations/"+dest.DestinationID, "", nil)
+	var d struct{ EncryptionKid, Status string }
+	res.json(t, &d)
+	if res.status != 200 || d.Status != "active" {
+		t.Fatalf("destination: %d %s", res.status, res.body)
+	}
+	res = w.sender.do("GET", "/v1/destinations/"+dest.DestinationID+"/keys/"+d.EncryptionKid, "", nil)
+	var jwk jose4.JSONWebKey
+	if err := jwk.UnmarshalJSON(res.body); err != nil || res.status != 200 {
+		t.Fatalf("key: %d %s %v", res.status, res.body, err)
+	}
+	pub, ok := jwk.Key.(*rsa.PublicKey)
+	if !ok {
+		t.Fatalf("key is %T", jwk.Key)
+	}
+	res = w.sender.doJSON("POST", "/v1/submissions", map[string]any{"destinationId": dest.DestinationID, "announcedAttachments": []string{},
+		"serviceType": map[string]string{"name": "Gewerbeanmeldung", "identifier": "urn:de:fim:leika:leistung:" + dest.LeikaKey}})
+	var created struct{ SubmissionID, CaseID string }
+	res.json(t, &created)
+	if res.status != 201 {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	meta, _ := json.Marshal(map[string]any{"contentStructure": map[string]any{"data": map[string]any{"hash": fcHash(dest.ExampleData)},
+		"attachments": []any{}}})
+	res = w.sender.doJSON("PUT", "/v1/submissions/"+created.SubmissionID, map[string]string{
+		"encryptedMetadata": encryptFor(t, meta, pub, d.EncryptionKid, "application/json"),
+		"encryptedData":     encryptFor(t, dest.ExampleData, pub, d.EncryptionKid, "application/json")})
+	if res.status != 202 {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := eventNames(readEventLog(t, w.sender, created.CaseID, nil, ""))
+		if slices.Contains(got, "accept-submission") {
+			if !slices.Equal(got[:3], []string{"create-submission", "submit-submission", "forward-submission"}) {
+				t.Fatalf("event log: %v", got)
+			}
+			return
+		}
+		if slices.Contains(got, "reject-submission") || time.Now().After(deadline) {
+			t.Fatalf("no accept within 30 s: %v", got)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

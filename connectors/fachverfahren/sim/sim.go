@@ -22,6 +22,7 @@ import (
 
 	"github.com/amthub/amthub/connectors/fachverfahren"
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/fitcrypto"
 )
 
 // Config configures a Simulator. Only DestinationID is required.
@@ -63,6 +64,11 @@ type Config struct {
 	// Tracer, if set, traces each submission's handling and replies (see
 	// fachverfahren.Config.Tracer).
 	Tracer trace.TracerProvider
+	// DecryptionKey, if set, opens sealed submissions (see
+	// fachverfahren.Config.DecryptionKey); one that does not open is
+	// rejected with code encryption-issue, an opened one is decided by the
+	// rules above on its plaintext.
+	DecryptionKey *fitcrypto.PrivateKey
 }
 
 // Validate reports whether the configuration can work.
@@ -146,6 +152,7 @@ func New(cfg Config, pub message.Publisher, sub message.Subscriber, logger *slog
 		Source:        "/fachverfahren/" + cfg.DestinationID + "/sim",
 		Now:           cfg.Now,
 		Tracer:        cfg.Tracer,
+		DecryptionKey: cfg.DecryptionKey,
 	}, pub, sub, logger)
 	if err != nil {
 		return nil, fmt.Errorf("fachverfahren simulator: %w", err)
@@ -237,6 +244,9 @@ func (s *Simulator) decide(sub *fachverfahren.Submission) Applied {
 }
 
 func (s *Simulator) rejectReason(sub *fachverfahren.Submission) *hub.ReplyReason {
+	if sub.SealError != nil {
+		return &hub.ReplyReason{Code: "encryption-issue", Message: "Die Einreichung ließ sich nicht entschlüsseln."}
+	}
 	if s.cfg.Reject != nil {
 		return s.cfg.Reject(sub)
 	}
