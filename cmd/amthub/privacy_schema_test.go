@@ -34,6 +34,7 @@ var tablesWithoutPersonalData = map[string]string{
 	"fitconnect_destination_keys": "public keys of FIT-Connect destinations",
 	"fitconnect_hub_keys":         "the hub's own FIT-Connect keys",
 	"fitconnect_event_tokens":     "case events signed in FIT-Connect's format: the timeline's content, which holds no personal data",
+	"saml_service_providers":      "SAML service providers (organisations) and their metadata",
 }
 
 // personalColumns are column names that point at a person: a table that
