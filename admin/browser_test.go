@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,20 @@ func (e *browserEnv) logout(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`form[action="/admin/abmelden"] button`)), chromedp.WaitVisible(chromedp.CSS("#password")))
 }
 
+// waitText waits until the element css contains text: after a form's
+// submit, the old page is still there for a moment.
+func (e *browserEnv) waitText(t *testing.T, css, text string) {
+	t.Helper()
+	js := `(document.querySelector(` + strconv.Quote(css) + `)?.textContent ?? "").includes(` + strconv.Quote(text) + `)`
+	for range 100 {
+		if ok, err := chromedp.Run(e.ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q", css, text)
+}
+
 func (e *browserEnv) heading(t *testing.T) string {
 	t.Helper()
 	return browsertest.Text(t, e.ctx, "h1")
@@ -132,13 +147,15 @@ func TestBrowserAdminCenter(t *testing.T) {
 	e.check(t, "06-tenants-error")
 	e.do(t, "create Landkreis Leipzig", chromedp.Clear(chromedp.CSS("#slug")), chromedp.SendKeys(chromedp.CSS("#slug"), "landkreis-leipzig"),
 		chromedp.SetValue(chromedp.CSS("#kind"), "district"), chromedp.SetValue(chromedp.CSS("#parent"), e.a),
-		chromedp.Submit(chromedp.CSS("#slug")), chromedp.WaitVisible(chromedp.CSS("#parentId")))
+		chromedp.Submit(chromedp.CSS("#slug")))
+	e.waitText(t, "h1", "Landkreis Leipzig")
+	e.do(t, "tenant page", chromedp.WaitVisible(chromedp.CSS("#parentId")))
 	if h := e.heading(t); h != "Landkreis Leipzig" {
 		t.Fatalf("after creating the tenant: %q", h)
 	}
 	for _, unit := range []string{"Ordnungsamt", "Bauamt"} {
-		e.do(t, "unit "+unit, chromedp.SendKeys(chromedp.CSS("#name"), unit), chromedp.Submit(chromedp.CSS("#name")),
-			chromedp.WaitVisible(chromedp.CSS("#parentId")))
+		e.do(t, "unit "+unit, chromedp.SendKeys(chromedp.CSS("#name"), unit), chromedp.Submit(chromedp.CSS("#name")))
+		e.waitText(t, "main ul", unit)
 	}
 	if units := browsertest.Text(t, e.ctx, "main ul"); !strings.Contains(units, "Ordnungsamt") || !strings.Contains(units, "Bauamt") {
 		t.Fatalf("units: %q", units)
@@ -150,7 +167,8 @@ func TestBrowserAdminCenter(t *testing.T) {
 	for name, email := range people {
 		e.do(t, "invite "+name, chromedp.Navigate(tenantURL+"/personal"), chromedp.WaitVisible(chromedp.CSS("#displayName")),
 			chromedp.SendKeys(chromedp.CSS("#displayName"), name), chromedp.SendKeys(chromedp.CSS("#email"), email),
-			chromedp.Submit(chromedp.CSS("#email")), chromedp.WaitVisible(chromedp.CSS(".kern-alert--success")))
+			chromedp.Submit(chromedp.CSS("#email")))
+		e.waitText(t, "table tbody", email)
 	}
 	e.check(t, "08-staff")
 	roles := map[string]access.Role{"Katrin Redaktion": access.CatalogueEditor, "Sven Sachbearbeitung": access.CaseWorker}
@@ -161,8 +179,8 @@ func TestBrowserAdminCenter(t *testing.T) {
 			t.Fatalf("link to %s: %v", name, err)
 		}
 		e.do(t, "person "+name, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("#role")),
-			chromedp.SetValue(chromedp.CSS("#role"), string(role)), chromedp.Submit(chromedp.CSS("#role")),
-			chromedp.WaitVisible(chromedp.CSS(`form[action$="/entziehen"]`)))
+			chromedp.SetValue(chromedp.CSS("#role"), string(role)), chromedp.Submit(chromedp.CSS("#role")))
+		e.waitText(t, "main", "Entziehen")
 	}
 	e.check(t, "09-person")
 	e.do(t, "audit", chromedp.Navigate(e.base+"/admin/protokoll"), chromedp.WaitVisible(chromedp.CSS("table")))
@@ -190,7 +208,8 @@ func TestBrowserAdminCenter(t *testing.T) {
 		}
 		e.do(t, "set password and TOTP "+name, chromedp.SendKeys(chromedp.CSS("#password"), "ein sehr langes Passwort"),
 			chromedp.SendKeys(chromedp.CSS("#password2"), "ein sehr langes Passwort"), chromedp.SendKeys(chromedp.CSS("#code"), e.code(t, sec)),
-			chromedp.Submit(chromedp.CSS("#code")), chromedp.WaitVisible(chromedp.CSS(".kern-alert--success")))
+			chromedp.Submit(chromedp.CSS("#code")))
+		e.waitText(t, "main", "Ihr Konto ist eingerichtet")
 		e.login(t, email, "ein sehr langes Passwort", sec)
 		if name == "Sven Sachbearbeitung" {
 			if nav := browsertest.Text(t, e.ctx, "nav"); strings.Contains(nav, "Katalog") {
