@@ -180,10 +180,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery) {
 }
 
 func (d *Dispatcher) send(ctx context.Context, del Delivery) error {
-	if err := d.svc.sign(ctx, &del.Event); err != nil {
-		return fmt.Errorf("sign event: %w", err)
-	}
-	body, err := json.Marshal(Payload(del.Event))
+	body, err := d.payload(ctx, del)
 	if err != nil {
 		return err
 	}
@@ -210,6 +207,17 @@ func (d *Dispatcher) send(ctx context.Context, del Delivery) error {
 		return fmt.Errorf("callback answered %d", res.StatusCode)
 	}
 	return nil
+}
+
+// payload is the body of the delivery in its callback's flavour.
+func (d *Dispatcher) payload(ctx context.Context, del Delivery) ([]byte, error) {
+	if del.Flavour == flavourFITConnect {
+		return fitConnectPayload(del)
+	}
+	if err := d.svc.sign(ctx, &del.Event); err != nil {
+		return nil, fmt.Errorf("sign event: %w", err)
+	}
+	return json.Marshal(Payload(del.Event))
 }
 
 // guardedTransport refuses to connect to loopback, private and link-local

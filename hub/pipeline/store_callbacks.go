@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -13,17 +14,20 @@ import (
 // Callback is a vendor's registered callback URL.
 type Callback struct {
 	TenantID, ClientID, URL string
-	SealedSecret            []byte
-	CreatedAt               time.Time
+	// Flavour is "amthub" (empty) or "fitconnect": the payload sent.
+	Flavour      string
+	SealedSecret []byte
+	CreatedAt    time.Time
 }
 
 // PutCallback registers or replaces a client's callback.
 func (s *Store) PutCallback(ctx context.Context, c *Callback) error {
 	c.CreatedAt = s.db.Now()
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO callbacks (tenant_id, client_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (tenant_id, client_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, created_at = excluded.created_at`,
-		c.TenantID, c.ClientID, c.URL, c.SealedSecret, c.CreatedAt)
+		INSERT INTO callbacks (tenant_id, client_id, url, secret, created_at, flavour) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, client_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, created_at = excluded.created_at,
+			flavour = excluded.flavour`,
+		c.TenantID, c.ClientID, c.URL, c.SealedSecret, c.CreatedAt, cmp.Or(c.Flavour, flavourAmthub))
 	if err != nil {
 		return fmt.Errorf("put callback: %w", sqlstore.Translate(err))
 	}
@@ -60,18 +64,18 @@ func (s *Store) DeleteCallback(ctx context.Context, tenantID, clientID string) e
 // queueCallbacks schedules the delivery of each event to the callback of
 // the client owning its case, where it has one; in the events' transaction.
 func (s *Store) queueCallbacks(ctx context.Context, tx *sqlstore.Tx, events []*hub.Event, now time.Time) error {
-	args := make([]any, 0, 1+3*len(events))
+	args := make([]any, 0, 1+4*len(events))
 	args = append(args, now)
 	for _, e := range events {
-		args = append(args, hub.NewID(), e.ID, e.CaseID)
+		args = append(args, hub.NewID(), e.ID, e.CaseID, e.Type)
 	}
 	// VALUES columns are column1… on both PostgreSQL and SQLite.
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO callback_deliveries (id, tenant_id, client_id, event_id, next_at, created_at)
 		SELECT v.column1, cb.tenant_id, cb.client_id, v.column2, $1, $1
-		FROM (VALUES `+sqlstore.ValueRows(2, len(events), 3)+`) AS v
+		FROM (VALUES `+sqlstore.ValueRows(2, len(events), 4)+`) AS v
 		JOIN cases c ON c.id = v.column3
-		JOIN callbacks cb ON cb.tenant_id = c.tenant_id AND cb.client_id = c.client_id`, args...)
+		JOIN callbacks cb ON `+callbackRecipients, args...)
 	if err != nil {
 		return fmt.Errorf("queue callbacks: %w", err)
 	}
@@ -86,7 +90,10 @@ type Delivery struct {
 	CreatedAt    time.Time
 	URL          string
 	SealedSecret []byte
-	Event        hub.Event
+	Flavour      string
+	// DestinationID is the destination of the event's case.
+	DestinationID string
+	Event         hub.Event
 }
 
 // LeaseDeliveries claims up to limit due deliveries for lease: they are not
@@ -139,10 +146,11 @@ func (s *Store) LeaseDeliveries(ctx context.Context, lease time.Duration, limit 
 			return fmt.Errorf("lease deliveries: %w", err)
 		}
 		rows, err = tx.QueryContext(ctx, `
-			SELECT d.id, cb.url, cb.secret, e.tenant_id, e.case_id, e.seq, e.type, e.submission_id, e.actor, e.data, e.token, e.created_at
+			SELECT d.id, cb.url, cb.secret, cb.flavour, c.destination_id, e.tenant_id, e.case_id, e.seq, e.type, e.submission_id, e.actor, e.data, e.token, e.created_at
 			FROM callback_deliveries d
 			JOIN callbacks cb ON cb.tenant_id = d.tenant_id AND cb.client_id = d.client_id
 			JOIN case_events e ON e.id = d.event_id
+			JOIN cases c ON c.id = e.case_id
 			WHERE d.id IN (`+sqlstore.Placeholders(1, len(ids))+`)`, args[1:]...)
 		if err != nil {
 			return fmt.Errorf("load deliveries: %w", err)
@@ -153,14 +161,14 @@ func (s *Store) LeaseDeliveries(ctx context.Context, lease time.Duration, limit 
 			var sub, tok *string
 			var data string
 			var e hub.Event
-			var url string
+			var url, flavour, destID string
 			var secret []byte
-			if err := rows.Scan(&id, &url, &secret, &e.TenantID, &e.CaseID, &e.Seq, &e.Type, &sub, &e.Actor, &data, &tok, &e.CreatedAt); err != nil {
+			if err := rows.Scan(&id, &url, &secret, &flavour, &destID, &e.TenantID, &e.CaseID, &e.Seq, &e.Type, &sub, &e.Actor, &data, &tok, &e.CreatedAt); err != nil {
 				return fmt.Errorf("load deliveries: %w", err)
 			}
 			if d := byID[id]; d != nil {
 				e.ID, e.SubmissionID, e.Token, e.Data = d.Event.ID, sqlstore.Deref(sub), sqlstore.Deref(tok), []byte(data)
-				d.URL, d.SealedSecret, d.Event = url, secret, e
+				d.URL, d.SealedSecret, d.Event, d.Flavour, d.DestinationID = url, secret, e, flavour, destID
 			}
 		}
 		if err := rows.Err(); err != nil {

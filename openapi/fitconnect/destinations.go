@@ -115,9 +115,23 @@ func (s *Server) patchDestination(w http.ResponseWriter, r *http.Request) {
 	}
 	var req struct {
 		EncryptionKid string `json:"encryptionKid"`
+		Callback      *struct {
+			URL    string `json:"url"`
+			Secret string `json:"secret"`
+		} `json:"callback"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.EncryptionKid == "" {
-		writeError(w, r, s.log, hub.FieldError("encryptionKid", "amthub takes only encryptionKid from a PATCH"))
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || (req.EncryptionKid == "" && req.Callback == nil) {
+		writeError(w, r, s.log, hub.FieldError("encryptionKid", "amthub takes only encryptionKid and callback from a PATCH"))
+		return
+	}
+	if req.Callback != nil {
+		if err := s.pipe.PutFITConnectCallback(r.Context(), p, destID, req.Callback.URL, req.Callback.Secret); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+	}
+	if req.EncryptionKid == "" {
+		s.writeDestination(w, r, p.TenantID, destID, true)
 		return
 	}
 	k, err := findDestinationKey(r.Context(), s.db, p.TenantID, destID, req.EncryptionKid)

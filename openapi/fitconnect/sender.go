@@ -76,8 +76,8 @@ func (s *Server) createSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Callback != nil {
 		// FIT-Connect registers a sender's callback per submission; amthub
-		// keeps one callback per client, like its own API.
-		if _, err := s.pipe.PutCallback(r.Context(), p, req.Callback.URL); err != nil {
+		// keeps one callback per client (the latest), like its own API.
+		if err := s.pipe.PutFITConnectCallback(r.Context(), p, "", req.Callback.URL, req.Callback.Secret); err != nil {
 			s.log.WarnContext(r.Context(), "fitconnect callback not registered", "client_id", p.ClientID, "error", hub.ErrorMessage(err))
 		}
 	}
