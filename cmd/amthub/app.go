@@ -31,6 +31,7 @@ import (
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/telemetry"
 	"github.com/amthub/amthub/oauth"
+	"github.com/amthub/amthub/oauth/saml"
 	"github.com/amthub/amthub/openapi/fitconnect"
 	"github.com/amthub/amthub/portal"
 )
@@ -57,6 +58,8 @@ type App struct {
 	// PublicURL is how callers reach this hub; the OAuth issuer.
 	PublicURL string
 	OAuth     *oauth.Provider
+	// SAML is the SAML 2.0 IdP; nil without a key pair (AMTHUB_SAML_KEY_FILE).
+	SAML *saml.IdP
 	// Catalogue holds areas, organisational units, responsibilities and
 	// destinations: routing and the portal's finder read it.
 	Catalogue *catalogue.Store

@@ -90,6 +90,10 @@ type Config struct {
 	// of the CA certificates that must issue the keys FIT-Connect
 	// subscribers register; empty: chains are not checked (dev, tests).
 	FITConnectTrustAnchors string
+	// SAMLKeyFile (AMTHUB_SAML_KEY_FILE) is a PEM file with the SAML IdP's
+	// RSA signing key and its certificate; empty: no SAML IdP in serve
+	// (dev makes a pair in its data directory).
+	SAMLKeyFile string
 	// PaymentChecks (AMTHUB_PAYMENT_CHECKS) is when the hub asks the payment
 	// provider about an open payment, counted from its creation; the last
 	// interval repeats until the payment is final or expires.
@@ -124,6 +128,7 @@ var Variables = []Variable{
 	{"AMTHUB_RETENTION_BATCH", "`500`", "most items of one data kind the deletion job deletes in one transaction"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal the hub serves at `/`"},
 	{"AMTHUB_FITCONNECT_TRUST_ANCHORS", "none: chains not checked", "PEM file of the CA certificates that must issue (x5c) the keys FIT-Connect subscribers register for their destinations; set it in production"},
+	{"AMTHUB_SAML_KEY_FILE", "no SAML IdP (dev: made in its data directory)", "PEM file with the SAML 2.0 IdP's RSA signing key (≥ 2048 bits) and its certificate, which `/saml/metadata` publishes"},
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "the ePayBL / XBezahldienste payment provider"},
 	{"AMTHUB_EPAYBL_ORIGINATOR", "`amthub`", "the hub's originatorId at the payment provider"},
 	{"AMTHUB_EPAYBL_ENDPOINT", "`default`", "the hub's endPointId at the payment provider"},
@@ -202,6 +207,7 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
 	c.FITConnectTrustAnchors = getenv("AMTHUB_FITCONNECT_TRUST_ANCHORS")
+	c.SAMLKeyFile = getenv("AMTHUB_SAML_KEY_FILE")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")
 	c.SMTPAddr, c.SMTPFrom = getenv("AMTHUB_SMTP_ADDR"), getenv("AMTHUB_SMTP_FROM")
 	c.SMTPUsername, c.SMTPPassword = getenv("AMTHUB_SMTP_USERNAME"), getenv("AMTHUB_SMTP_PASSWORD")

@@ -29,6 +29,9 @@ func (a *App) mountModules(ctx context.Context) error {
 	}
 	a.OAuth.Routes(a.Router)
 	a.OAuth.AdminRoutes(a.Router)
+	if err := a.mountSAML(); err != nil {
+		return fmt.Errorf("saml: %w", err)
+	}
 	a.workers = append(a.workers, func(ctx context.Context) {
 		if err := a.OAuth.Run(ctx); err != nil && ctx.Err() == nil {
 			a.Logger.Error("oauth key maintenance stopped", "error", err)
