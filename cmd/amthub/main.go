@@ -67,6 +67,7 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 		newMappingCommand(stdout, getenv),
 		newCatalogueCommand(stdout, getenv),
 		newRetentionCommand(stdout, getenv),
+		newSAMLCommand(stdout, getenv),
 		newPrivacyCommand(stdout, getenv),
 		newStaffCommand(stdout, getenv),
 		newAuditCommand(stdout, getenv),
