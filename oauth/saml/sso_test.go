@@ -1,6 +1,9 @@
 package saml_test
 
 import (
+	"encoding/base64"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,5 +53,29 @@ func TestSSOStepUp(t *testing.T) {
 				t.Fatalf("minimum substantial at high: %+v %v", res3, err)
 			}
 		})
+	}
+}
+
+// TestSSOPostBinding sends the AuthnRequest over HTTP-POST (saml-bindings
+// §3.5): logged out, the browser goes through the login page and back;
+// logged in, the response comes at once.
+func TestSSOPostBinding(t *testing.T) {
+	e := newEnv(t, hubtest.NewSQLite(t))
+	b := e.browser()
+	for i, wantLogin := range []bool{true, false} {
+		req, id := e.sp.NewRequest(saml.LoALow, "exact", e.sp.ACS[0], time.Now())
+		pg := b.post(e.sp.IdPSSO, url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(req)}, "RelayState": {"p"}})
+		if wantLogin {
+			pg = b.login(pg, false)
+		} else if pg.url.Path == "/oauth2/login" {
+			t.Fatalf("request %d: logged in, but sent to the login page", i)
+		}
+		res, err := e.sp.Consume(samlResponse(t, pg), id)
+		if err != nil || res.LoA != saml.LoALow {
+			t.Fatalf("request %d: %+v %v", i, res, err)
+		}
+		if !strings.Contains(pg.body, `name="RelayState" value="p"`) {
+			t.Fatalf("request %d: RelayState lost", i)
+		}
 	}
 }
