@@ -48,6 +48,8 @@ func (c *Center) pageRoutes(r chi.Router) {
 		r.Get("/admin/protokoll", c.auditPage)
 		r.Get("/admin/protokoll.csv", c.auditCSV)
 		c.opsPageRoutes(r)
+		c.unitPageRoutes(r)
+		c.destinationPageRoutes(r)
 		r.Get("/admin/*", func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, hub.Errorf(hub.ENOTFOUND, "no such page")) })
 	})
 }

@@ -139,6 +139,28 @@ func routes() map[string]route {
 			call: func(t *testing.T, f *fixture) (string, string) {
 				return "/admin/mandanten/" + f.a + "/unzustellbar/" + f.ops.dest + "/" + f.ops.deadLetter(t) + "/verwerfen", ""
 			}},
+		// Units, destinations (catalogue_pages_test.go).
+		"GET /admin/mandanten/{tenant}/einheiten/{unit}": {right: access.UnitsManage, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/einheiten/ordnung", "")},
+		"POST /admin/mandanten/{tenant}/einheiten/{unit}": {right: access.UnitsManage, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/einheiten/ordnung", "name=Ordnungsamt&email={unique}%40amt.test")},
+		"POST /admin/mandanten/{tenant}/einheiten/{unit}/verschieben": {right: access.UnitsManage, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/einheiten/" + f.freshUnit(t) + "/verschieben", "parentId=ordnung"
+			}},
+		"POST /admin/mandanten/{tenant}/einheiten/{unit}/loeschen": {right: access.UnitsManage, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/einheiten/" + f.freshUnit(t) + "/loeschen", ""
+			}},
+		"GET /admin/mandanten/{tenant}/empfangsstellen": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen", "")},
+		"POST /admin/mandanten/{tenant}/empfangsstellen": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen", "name=FV+{unique}&orgUnitId=ordnung&kind=amqp&service.leikaKey="+opsLeika+
+				"&service.name=Hundesteuer&service.schemaUri=urn%3Ahund&service.schema=%7B%7D")},
+		"GET /admin/mandanten/{tenant}/empfangsstellen/{destination}": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "")},
+		"POST /admin/mandanten/{tenant}/empfangsstellen/{destination}": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "name=Hundesteuer+{unique}&orgUnitId=ordnung&kind=amqp")},
 		"GET /admin/v1/tenants/{tenant}/responsibilities": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities", "")},
 		"PUT /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,
