@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
+
 	"github.com/amthub/amthub/hub/audit"
 	"github.com/amthub/amthub/hub/payments"
+	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/privacy"
 	"github.com/amthub/amthub/hub/registers"
 	"github.com/amthub/amthub/hub/retention"
@@ -31,8 +34,8 @@ func (a *App) retentionTargets() []retention.Target {
 	return targets
 }
 
-// startRetention runs the deletion job among the workers, on serve and dev,
-// and serves operators the record of processing activities.
+// startRetention runs the deletion job and the sweep of dead letters whose
+// content it deleted among the workers, on serve and dev, and serves operators the record of processing activities.
 func (a *App) startRetention() {
 	decls := privacyDeclarations()
 	periods := retention.NewPeriods(a.DB, privacy.Defaults(decls))
@@ -40,4 +43,8 @@ func (a *App) startRetention() {
 	job := retention.NewJob(a.DB, periods, a.retentionTargets(), a.Logger, a.Registry,
 		retention.Config{Interval: a.Config.RetentionInterval, BatchSize: a.Config.RetentionBatch})
 	a.workers = append(a.workers, job.Run)
+	// Dead letters hold a copy of a submission's content: once the job
+	// deleted the content, they go too.
+	sweep := pipeline.NewDeadLetterSweep(a.DB, a.Bus, a.Catalogue, a.Logger, a.Registry)
+	a.workers = append(a.workers, func(ctx context.Context) { sweep.Run(ctx, a.Config.RetentionInterval) })
 }
