@@ -22,12 +22,14 @@ import (
 // (PostgreSQL, RabbitMQ, Redis).
 func TestFITConnect(t *testing.T) {
 	pki := testFCPKI(t)
+	receiver := newFCReceiver(t)
 	for _, mode := range []struct {
 		name  string
 		start func(*testing.T, ...string) *Hub
 	}{{"Dev", startDev}, {"Serve", startServe}} {
 		t.Run(mode.name, func(t *testing.T) {
-			h := mode.start(t, "AMTHUB_FITCONNECT_TRUST_ANCHORS="+pki.anchorsFile)
+			// The hub trusts the callback receiver's test certificate.
+			h := mode.start(t, "AMTHUB_FITCONNECT_TRUST_ANCHORS="+pki.anchorsFile, "SSL_CERT_FILE="+receiver.certFile)
 			fc := newFCWorld(t, h, pki)
 			t.Run("SenderToSubscriber", func(t *testing.T) { fc.with(t).senderToSubscriber(t) })
 			t.Run("AlteredJWERejectedBySubscriber", func(t *testing.T) { fc.with(t).alteredJWE(t) })
@@ -35,6 +37,7 @@ func TestFITConnect(t *testing.T) {
 			t.Run("SenderToAMQPFachverfahren", func(t *testing.T) { fc.with(t).senderToAMQP(t) })
 			t.Run("Refusals", func(t *testing.T) { fc.with(t).refusals(t) })
 			t.Run("Routing", func(t *testing.T) { fc.with(t).routing(t) })
+			t.Run("Callbacks", func(t *testing.T) { fc.with(t).callbacks(t, receiver, mode.name) })
 		})
 	}
 }
@@ -47,6 +50,7 @@ type fcWorld struct {
 	sender, subscriber *fcAPI
 	dest               string
 	encKid, sigKid     string
+	senderCallback     map[string]string // the callback object send gives with its submissions
 }
 
 func newFCWorld(t *testing.T, h *Hub, pki *fcPKI) *fcWorld {
@@ -118,8 +122,12 @@ func (w *fcWorld) send(t *testing.T, alter func(string) string) (submissionID, c
 	pub := &w.pki.encKey.PublicKey
 	demo := w.h.Demo.FITConnect.Destination
 	attID := uuid.NewString()
-	res := w.sender.doJSON("POST", "/v1/submissions", map[string]any{"destinationId": w.dest, "announcedAttachments": []string{attID},
-		"serviceType": map[string]string{"name": demo.ServiceName, "identifier": "urn:de:fim:leika:leistung:" + demo.LeikaKey}})
+	create := map[string]any{"destinationId": w.dest, "announcedAttachments": []string{attID},
+		"serviceType": map[string]string{"name": demo.ServiceName, "identifier": "urn:de:fim:leika:leistung:" + demo.LeikaKey}}
+	if w.senderCallback != nil {
+		create["callback"] = w.senderCallback
+	}
+	res := w.sender.doJSON("POST", "/v1/submissions", create)
 	var created struct{ SubmissionID, CaseID, DestinationID string }
 	res.json(t, &created)
 	if res.status != 201 || created.DestinationID != w.dest {
