@@ -22,7 +22,7 @@ func (a *App) mountSAML() error {
 	if err != nil {
 		return err
 	}
-	a.SAML, err = saml.New(saml.Config{BaseURL: a.PublicURL, Key: key, Certificate: cert},
+	a.SAML, err = saml.New(saml.Config{BaseURL: a.PublicURL, Key: key, Certificate: cert, Registry: a.Registry},
 		saml.NewServiceProviders(a.DB), saml.OAuthLogins{Provider: a.OAuth}, a.Cache, a.Logger)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/hubtest"
@@ -39,6 +40,7 @@ type env struct {
 	email  string
 	pass   string
 	sp     *testSP
+	reg    *prometheus.Registry
 }
 
 func newKeyPair(t *testing.T) (*rsa.PrivateKey, *x509.Certificate) {
@@ -71,7 +73,8 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 		t.Fatal(err)
 	}
 	key, cert := newKeyPair(t)
-	idp, err := saml.New(saml.Config{BaseURL: base, Key: key, Certificate: cert}, saml.NewServiceProviders(db),
+	reg := prometheus.NewRegistry()
+	idp, err := saml.New(saml.Config{BaseURL: base, Key: key, Certificate: cert, Registry: reg}, saml.NewServiceProviders(db),
 		saml.OAuthLogins{Provider: p}, cache.NewMemory(), logger)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +86,7 @@ func newEnv(t *testing.T, db *sqlstore.DB) *env {
 	srv.Config.Handler = r
 	srv.Start()
 	t.Cleanup(srv.Close)
-	e := &env{t: t, db: db, idp: idp, srv: srv, tenant: hubtest.MustTenant(t, db)}
+	e := &env{t: t, db: db, idp: idp, srv: srv, tenant: hubtest.MustTenant(t, db), reg: reg}
 	demo, err := p.SeedDemo(ctx, e.tenant)
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 
 	crewsaml "github.com/crewjam/saml"
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/amthub/amthub/hub"
@@ -56,6 +57,8 @@ type Config struct {
 	AssertionLifespan time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Registry, if set, gets the IdP's metrics.
+	Registry prometheus.Registerer
 }
 
 // IdP is the SAML 2.0 identity provider.
@@ -66,6 +69,8 @@ type IdP struct {
 	cache     Cache
 	logger    *slog.Logger
 	idp       *crewsaml.IdentityProvider
+	// outcomes counts answered AuthnRequests by outcome.
+	outcomes *prometheus.CounterVec
 }
 
 // New returns the IdP.
@@ -84,7 +89,18 @@ func New(cfg Config, sps *ServiceProviders, logins Logins, c Cache, logger *slog
 		return nil, fmt.Errorf("saml: base URL: %w", err)
 	}
 	sso, _ := url.Parse(cfg.BaseURL + "/saml/sso")
-	p := &IdP{cfg: cfg, Providers: sps, logins: logins, cache: c, logger: logger}
+	p := &IdP{cfg: cfg, Providers: sps, logins: logins, cache: c, logger: logger,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "amthub_saml_authn_requests_total",
+			Help: "SAML AuthnRequests by outcome: assertion, refused (invalid request), replayed, login (sent to the login page)."},
+			[]string{"outcome"})}
+	for _, o := range []string{"assertion", "refused", "replayed", "login"} {
+		p.outcomes.WithLabelValues(o)
+	}
+	if cfg.Registry != nil {
+		if err := cfg.Registry.Register(p.outcomes); err != nil {
+			return nil, fmt.Errorf("saml metrics: %w", err)
+		}
+	}
 	valid := cfg.AssertionLifespan
 	p.idp = &crewsaml.IdentityProvider{
 		Key: cfg.Key, Signer: cfg.Key, Certificate: cfg.Certificate,
@@ -99,6 +115,7 @@ func New(cfg Config, sps *ServiceProviders, logins Logins, c Cache, logger *slog
 		NameIDFormats:                []crewsaml.NameIDFormat{crewsaml.PersistentNameIDFormat},
 		StrictACSBinding:             true,
 		OnError: func(w http.ResponseWriter, _ *http.Request, status int, err error) {
+			p.outcomes.WithLabelValues("refused").Inc()
 			logger.Info("saml request refused", "status", status, "error", err)
 			http.Error(w, http.StatusText(status), status)
 		},
@@ -135,6 +152,7 @@ func (s sessions) GetSession(w http.ResponseWriter, r *http.Request, req *crewsa
 		if r.Method != http.MethodGet {
 			ret = redirectReturn(req.RequestBuffer, req.RelayState)
 		}
+		s.p.outcomes.WithLabelValues("login").Inc()
 		http.Redirect(w, r, s.p.logins.LoginURL(sp.TenantID, need, ret), http.StatusSeeOther)
 		return nil
 	}
@@ -158,11 +176,13 @@ func (a assertions) MakeAssertion(req *crewsaml.IdpAuthnRequest, s *crewsaml.Ses
 		return fmt.Errorf("remember authn request: %w", err)
 	}
 	if !fresh {
+		a.p.outcomes.WithLabelValues("replayed").Inc()
 		return &crewsaml.StatusError{TopLevel: crewsaml.StatusRequester, SecondLevel: crewsaml.StatusRequestDenied}
 	}
 	if err := (crewsaml.DefaultAssertionMaker{}).MakeAssertion(req, s); err != nil {
 		return err
 	}
+	a.p.outcomes.WithLabelValues("assertion").Inc()
 	a.p.logger.Info("saml assertion issued", "sp", req.ServiceProviderMetadata.EntityID, "loa", s.AuthnContextClassRef)
 	return nil
 }

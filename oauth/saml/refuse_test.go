@@ -176,6 +176,23 @@ func TestIdPRefuses(t *testing.T) {
 			t.Fatal("the same AuthnRequest was answered twice with an assertion")
 		}
 	})
+	// Two assertions (after the login, the replay test's first), one replay, five refusals.
+	want := map[string]float64{"assertion": 2, "replayed": 1, "refused": 5, "login": 1}
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("amthub_saml_authn_requests_total{outcome=%q} = %v, want %v", k, got[k], v)
+		}
+	}
 }
 
 func hasAssertion(t *testing.T, resp string) bool {
