@@ -89,44 +89,8 @@ func TestAdminAPIChangesRoutesAtOnce(t *testing.T) {
 	demo, stop := startDev(t, t.TempDir())
 	defer stop()
 	base := strings.TrimSuffix(demo.URLs["api"], "/")
-	var admin *DemoStaff
-	for i := range demo.Staff {
-		if demo.Staff[i].Role == "tenant-admin" {
-			admin = &demo.Staff[i]
-		}
-	}
-	if admin == nil {
-		t.Fatal("demo.json lists no tenant admin")
-	}
-	code, err := staff.TOTPCode(admin.TOTPSecret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var login struct{ Token string }
-	call := func(method, path string, in, out any, want int) {
-		t.Helper()
-		body, _ := json.Marshal(in)
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if login.Token != "" {
-			req.Header.Set("Authorization", "Bearer "+login.Token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		if res.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
-		}
-		if out != nil {
-			if err := json.Unmarshal(b, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	call(http.MethodPost, "/admin/v1/login", map[string]string{"email": admin.Login, "password": admin.Password, "code": code}, &login, http.StatusOK)
+	api := loginAdminAPI(t, base, demoStaff(t, demo, "tenant-admin"))
+	call := api.call
 	dd := demo.Destinations[0]
 	tenant := "/admin/v1/tenants/" + demo.Tenant.ID
 	var unit struct{ ID string }
@@ -145,5 +109,64 @@ func TestAdminAPIChangesRoutesAtOnce(t *testing.T) {
 	routes, err := askRoutes(base, tokens, p)
 	if err != nil || !routes.routed || routes.id != unit.ID {
 		t.Fatalf("routes after the change: %+v, %v; want %s", routes, err, unit.ID)
+	}
+}
+
+// demoStaff returns the demo's staff login of role.
+func demoStaff(t *testing.T, demo *Demo, role string) DemoStaff {
+	t.Helper()
+	for _, s := range demo.Staff {
+		if s.Role == role {
+			return s
+		}
+	}
+	t.Fatalf("demo.json lists no %s", role)
+	return DemoStaff{}
+}
+
+// adminAPI calls /admin/v1 of a running hub with a staff token.
+type adminAPI struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+// loginAdminAPI logs who in to /admin/v1 (password and TOTP code).
+func loginAdminAPI(t *testing.T, base string, who DemoStaff) *adminAPI {
+	t.Helper()
+	code, err := staff.TOTPCode(who.TOTPSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &adminAPI{t: t, base: base}
+	var login struct{ Token string }
+	a.call(http.MethodPost, "/admin/v1/login", map[string]string{"email": who.Login, "password": who.Password, "code": code}, &login, http.StatusOK)
+	a.token = login.Token
+	return a
+}
+
+// call sends in as JSON, fails the test unless the answer has status
+// want, and decodes the answer into out when out is not nil.
+func (a *adminAPI) call(method, path string, in, out any, want int) {
+	a.t.Helper()
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequest(method, a.base+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		a.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			a.t.Fatal(err)
+		}
 	}
 }
