@@ -1,11 +1,13 @@
 package admin_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/amthub/amthub/hub/catalogue"
 	"github.com/amthub/amthub/portal/browsertest"
 )
 
@@ -41,4 +43,16 @@ func TestBrowserCataloguePages(t *testing.T) {
 	if got := browsertest.Text(t, e.ctx, "h1"); !strings.HasPrefix(got, "Ordnungs- und Gewerbeamt") {
 		t.Fatalf("after saving: %q", got)
 	}
+
+	e.svc.StateTexts = portalTexts{opsLeika: {"kosten": "Die Steuer beträgt 108 Euro im Jahr."}}
+	if _, err := e.svc.Catalogue.SetResponsibility(context.Background(), e.a, catalogue.Responsibility{LeikaKey: opsLeika,
+		ARSPrefix: "147290000000", OrgUnitID: "ordnung", Notes: map[string]string{"kosten": "Die Steuer beträgt 96 Euro im Jahr."}}); err != nil {
+		t.Fatal(err)
+	}
+	e.do(t, "regional texts", chromedp.Navigate(e.base+"/admin/mandanten/"+e.a+"/regionaltexte?leistung="+opsLeika),
+		chromedp.WaitVisible(chromedp.CSS("section ins")))
+	if got := browsertest.Text(t, e.ctx, "section del"); !strings.Contains(got, "108") {
+		t.Fatalf("deleted text: %q", got)
+	}
+	e.check(t, "cat-06-regional-texts")
 }

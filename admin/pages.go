@@ -50,6 +50,7 @@ func (c *Center) pageRoutes(r chi.Router) {
 		c.opsPageRoutes(r)
 		c.unitPageRoutes(r)
 		c.destinationPageRoutes(r)
+		c.regionalPageRoutes(r)
 		r.Get("/admin/*", func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, hub.Errorf(hub.ENOTFOUND, "no such page")) })
 	})
 }

@@ -161,6 +161,8 @@ func routes() map[string]route {
 			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "")},
 		"POST /admin/mandanten/{tenant}/empfangsstellen/{destination}": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "name=Hundesteuer+{unique}&orgUnitId=ordnung&kind=amqp")},
+		"GET /admin/mandanten/{tenant}/regionaltexte": {right: access.CatalogueEdit, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/regionaltexte?leistung="+opsLeika, "")},
 		"GET /admin/v1/tenants/{tenant}/responsibilities": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities", "")},
 		"PUT /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,

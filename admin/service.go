@@ -66,7 +66,10 @@ type Service struct {
 	Catalogue *catalogue.Editor
 	// DeadLetters reads, replays and discards destinations' dead letters.
 	DeadLetters DeadLetters
-	Mail        mail.Sender
+	// StateTexts gives the state's texts of services (the portal's), for
+	// the regional texts' comparison; nil: compared with empty texts.
+	StateTexts StateTexts
+	Mail       mail.Sender
 	// InviteURL turns an invitation token into the link mailed.
 	InviteURL func(token string) string
 }

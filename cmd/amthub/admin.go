@@ -18,6 +18,7 @@ import (
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/staff"
+	"github.com/amthub/amthub/portal"
 )
 
 // noMail refuses to send: serve without AMTHUB_SMTP_ADDR.
@@ -56,6 +57,7 @@ func (a *App) mountAdmin() error {
 	a.Admin = newAdminService(a.DB, editor, sender)
 	a.Admin.Catalogue = editor
 	a.Admin.DeadLetters = pipeline.NewDeadLetters(a.Bus, a.Catalogue, a.Logger, a.Registry)
+	a.Admin.StateTexts = stateTexts{store: portal.NewCatalogueStore(a.DB)}
 	lg := &staff.Logins{Store: a.Admin.Staff, Sessions: sessions, Guard: logins.NewGuard(a.Cache, "staff", logins.Policy{})}
 	center, err := admin.New(admin.Config{PublicURL: a.PublicURL, Dev: a.Config.Dev}, a.Admin, lg, outbox, a.Logger)
 	if err != nil {
