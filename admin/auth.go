@@ -2,11 +2,11 @@ package admin
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/amthub/amthub/hub"
+	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/staff"
 )
 
@@ -36,13 +36,7 @@ func cookie(r *http.Request, name string) string {
 }
 
 // clientAddr is the address login throttling counts by.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientAddr(r *http.Request) string { return httpserver.ClientAddr(r) }
 
 // actor returns the person logged in with token, with their grants.
 func (c *Center) actor(ctx context.Context, token string) (*Actor, error) {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/httpserver"
+	"github.com/amthub/amthub/hub/logins"
 )
 
 // authorize serves the authorization endpoint: fosite checks the request
@@ -186,6 +188,13 @@ func (p *Provider) loginForm(w http.ResponseWriter, r *http.Request) {
 	p.loginPage(w, r, http.StatusOK, ret, "", msg)
 }
 
+// fail answers a login the server could not check (the cache or the
+// database failed) with an error page, never with the login's refusal.
+func (p *Provider) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p.logger.ErrorContext(r.Context(), "citizen login failed", "error", err)
+	p.pages.render(w, r, http.StatusInternalServerError, "error.html", map[string]any{"Title": "Die Anmeldung ist gerade nicht möglich"})
+}
+
 // loginSubmit checks e-mail address and password (acr normal), or, with
 // the test eID of `amthub dev`, only the account's address (acr high).
 func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
@@ -197,11 +206,20 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 			p.pages.render(w, r, http.StatusBadRequest, "error.html", map[string]any{"Title": "Die Anfrage ist abgelaufen oder ungültig"})
 			return
 		}
-		if res, err := p.cache.Allow(ctx, "oauth:login:ip:"+clientIP(r), p.cfg.LoginLimitPerIP); err != nil || !res.Allowed {
-			p.loginPage(w, r, http.StatusTooManyRequests, ret, "", "Zu viele Anmeldeversuche. Bitte warten Sie einen Moment.")
+		email := r.PostFormValue("email")
+		// hub/logins' policy, shared with the portal's login form: the
+		// account and the address are checked first, and every refusal
+		// counts, for an unknown address and a known one alike.
+		account, addr := logins.AccountKey(tenantID, email), httpserver.ClientAddr(r)
+		if err := p.logins.Check(ctx, account, addr); err != nil {
+			if !hub.IsCode(err, hub.ERATELIMITED) {
+				p.fail(w, r, err)
+				return
+			}
+			p.audit(ctx, "citizen login locked", "tenant", tenantID)
+			p.loginPage(w, r, http.StatusTooManyRequests, ret, email, hub.ErrorMessage(err))
 			return
 		}
-		email := r.PostFormValue("email")
 		var acct *citizens.Citizen
 		var err error
 		acr := hub.ACRNormal
@@ -210,6 +228,16 @@ func (p *Provider) loginSubmit(eid bool) http.HandlerFunc {
 			acct, err = p.Citizens.FindByEmail(ctx, tenantID, email)
 		} else {
 			acct, err = p.Citizens.Authenticate(ctx, tenantID, email, r.PostFormValue("password"))
+		}
+		if hub.IsCode(err, hub.EUNAUTHORIZED) || eid && hub.IsCode(err, hub.ENOTFOUND) {
+			if ferr := p.logins.Fail(ctx, account, addr); ferr != nil {
+				p.fail(w, r, ferr)
+				return
+			}
+		}
+		if err != nil && !hub.IsCode(err, hub.EUNAUTHORIZED) && !hub.IsCode(err, hub.EFORBIDDEN) && !hub.IsCode(err, hub.ENOTFOUND) {
+			p.fail(w, r, err)
+			return
 		}
 		if err != nil {
 			p.audit(ctx, "citizen login refused", "tenant", tenantID, "acr", acr)

@@ -43,8 +43,6 @@ type Config struct {
 	// endpoint; defaults 600/min per client and 1200/min per IP.
 	TokenLimitPerClient cache.Limit
 	TokenLimitPerIP     cache.Limit
-	// LoginLimitPerIP bounds login attempts; default 30/min.
-	LoginLimitPerIP cache.Limit
 }
 
 // withDefaults returns c with every unset field defaulted, or an error for
@@ -82,7 +80,6 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	lim(&c.TokenLimitPerClient, cache.PerMinute(600))
 	lim(&c.TokenLimitPerIP, cache.PerMinute(1200))
-	lim(&c.LoginLimitPerIP, cache.PerMinute(30))
 	return c, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/hubtest"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/oauth"
@@ -40,17 +42,26 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // newEnv starts the server on a fresh database of the given kind.
 func newEnv(t *testing.T, db *sqlstore.DB, mod func(*oauth.Config)) *env {
 	t.Helper()
+	return newEnvCache(t, db, mod, cache.NewMemory())
+}
+
+// newEnvCache starts the server on db with the cache c (Redis, or one on a
+// settable clock), behind a trusted proxy (loopback): a test names the
+// client's address in X-Forwarded-For.
+func newEnvCache(t *testing.T, db *sqlstore.DB, mod func(*oauth.Config), c oauth.Cache) *env {
+	t.Helper()
 	ctx := context.Background()
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := oauth.Config{Issuer: "http://" + srv.Listener.Addr().String(), DevLogin: true}
 	if mod != nil {
 		mod(&cfg)
 	}
-	p, err := oauth.New(ctx, cfg, db, cache.NewMemory(), quietLogger())
+	p, err := oauth.New(ctx, cfg, db, c, quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := chi.NewRouter()
+	r.Use(httpserver.TrustProxies([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
 	p.Routes(r)
 	p.AdminRoutes(r)
 	r.With(p.Verifier.Require(hub.ScopeRoutesRead)).Get("/api/noop", func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/logins"
 	"github.com/amthub/amthub/hub/poll"
 	"github.com/amthub/amthub/hub/sqlstore"
 )
@@ -32,6 +33,7 @@ type Provider struct {
 	cfg    Config
 	db     *sqlstore.DB
 	cache  Cache
+	logins *logins.Guard // hub/logins' policy for the login form
 	logger *slog.Logger
 	store  *Store
 	oauth  fosite.OAuth2Provider
@@ -52,7 +54,7 @@ func New(ctx context.Context, cfg Config, db *sqlstore.DB, c Cache, logger *slog
 	if logger == nil {
 		logger = slog.Default()
 	}
-	p := &Provider{cfg: cfg, db: db, cache: c, logger: logger, now: time.Now}
+	p := &Provider{cfg: cfg, db: db, cache: c, logins: logins.NewGuard(c, logins.Citizens, logins.Policy{}), logger: logger, now: time.Now}
 	p.Keys = newKeyStore(db, cfg, logger)
 	if len(cfg.KeyEncryptionKey) == 0 {
 		logger.Warn("oauth: no key-encryption key configured; signing keys are stored unencrypted (dev only)")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/httpserver"
 )
 
 // maxFormBytes bounds the body of the token, introspection and revocation
@@ -132,7 +132,7 @@ func (p *Provider) allowToken(w http.ResponseWriter, r *http.Request, clientID s
 	checks := []struct {
 		key   string
 		limit cache.Limit
-	}{{"oauth:token:ip:" + clientIP(r), p.cfg.TokenLimitPerIP}}
+	}{{"oauth:token:ip:" + httpserver.ClientAddr(r), p.cfg.TokenLimitPerIP}}
 	if clientID != "" {
 		checks = append(checks, struct {
 			key   string
@@ -160,14 +160,6 @@ func writeOAuthError(w http.ResponseWriter, status int, code, desc string) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // clip bounds caller-supplied strings before they reach logs and keys.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,7 +11,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/amthub/amthub/hub"
-	"github.com/amthub/amthub/hub/cache"
+	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/httpserver"
+	"github.com/amthub/amthub/hub/logins"
 	"github.com/amthub/amthub/hub/pipeline"
 )
 
@@ -48,7 +49,7 @@ func (p *Portal) registerForm(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) register(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "given_name", "family_name", "email")
 	password := r.PostFormValue("password")
-	if res, err := p.limiter.Allow(r.Context(), "portal:register:"+clientIP(r), p.cfg.LoginLimit); err != nil || !res.Allowed {
+	if res, err := p.limiter.Allow(r.Context(), "portal:register:"+httpserver.ClientAddr(r), p.cfg.RegisterLimit); err != nil || !res.Allowed {
 		p.fail(w, r, rateLimited(err))
 		return
 	}
@@ -103,14 +104,6 @@ func (p *Portal) loginForm(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "login", "Anmelden", formView{Values: map[string]string{}})
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func rateLimited(err error) error {
 	if err != nil {
 		return err
@@ -122,28 +115,22 @@ func rateLimited(err error) error {
 func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	v := formValues(r, "email")
 	ctx := r.Context()
-	perIP := p.cfg.LoginLimit
-	perIP.Rate, perIP.Burst = perIP.Rate*6, perIP.Burst*6 // offices share addresses
-	for _, l := range []struct {
-		key   string
-		limit cache.Limit
-	}{{"portal:login:ip:" + clientIP(r), perIP}, {"portal:login:email:" + strings.ToLower(v["email"]), p.cfg.LoginLimit}} {
-		res, err := p.limiter.Allow(ctx, l.key, l.limit)
-		if err != nil || !res.Allowed {
-			p.fail(w, r, rateLimited(err))
-			return
-		}
+	// hub/logins' policy, shared with the OAuth login: the account and the
+	// address are checked before the password, and every refusal of the
+	// password counts, for an unknown address and a known one alike.
+	account, addr := logins.AccountKey(p.cfg.TenantID, v["email"]), httpserver.ClientAddr(r)
+	if err := p.logins.Check(ctx, account, addr); err != nil {
+		p.loginRefused(w, r, v, err)
+		return
 	}
 	c, err := p.accounts.Login(ctx, p.cfg.TenantID, v["email"], r.PostFormValue("password"))
-	switch {
-	case hub.IsCode(err, hub.EUNAUTHORIZED):
-		err = &hub.Error{Code: hub.EUNAUTHORIZED, Message: "E-Mail-Adresse oder Passwort ist falsch."}
-		fallthrough
-	case hub.IsCode(err, hub.EFORBIDDEN):
-		p.render(w, r, http.StatusUnauthorized, "login", "Anmelden", errorView(v, err))
-		return
-	case err != nil:
-		p.fail(w, r, err)
+	if hub.IsCode(err, hub.EUNAUTHORIZED) {
+		if ferr := p.logins.Fail(ctx, account, addr); ferr != nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		p.loginRefused(w, r, v, err)
 		return
 	}
 	now := p.accounts.db.Now()
@@ -159,6 +146,23 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	p.setCookie(w, "session", token, int(p.cfg.SessionTTL.Seconds()), http.SameSiteLaxMode)
 	p.setCookie(w, "csrf", "", -1, http.SameSiteStrictMode)
 	http.Redirect(w, r, "/konto", http.StatusSeeOther)
+}
+
+// loginRefused shows the login form again with the one answer for a wrong
+// password or an unknown address, the lock's answer, or a missing
+// confirmation (which only the right password learns of).
+func (p *Portal) loginRefused(w http.ResponseWriter, r *http.Request, v map[string]string, err error) {
+	status := http.StatusUnauthorized
+	switch {
+	case hub.IsCode(err, hub.EUNAUTHORIZED):
+		err = &hub.Error{Code: hub.EUNAUTHORIZED, Message: citizens.LoginFailedMessage}
+	case hub.IsCode(err, hub.ERATELIMITED):
+		status = http.StatusTooManyRequests
+	case !hub.IsCode(err, hub.EFORBIDDEN):
+		p.fail(w, r, err)
+		return
+	}
+	p.render(w, r, status, "login", "Anmelden", errorView(v, err))
 }
 
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {

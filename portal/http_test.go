@@ -161,23 +161,6 @@ func TestAccount(t *testing.T) {
 	})
 }
 
-// TestLoginRateLimit tries a wrong password ten times: the portal stops
-// checking passwords and answers 429.
-func TestLoginRateLimit(t *testing.T) {
-	db, tenant := seededSQLite(t)
-	e := newEnv(t, db, tenant, nil, true)
-	c := e.client(t)
-	c.get("/konto/anmelden")
-	var codes []int
-	for i := 0; i < 10; i++ {
-		code, _ := c.post("/konto/anmelden", url.Values{"email": {"opfer@example.org"}, "password": {"falsch-falsch"}})
-		codes = append(codes, code)
-	}
-	if codes[0] != 401 || codes[9] != 429 {
-		t.Fatalf("codes = %v, want 401 first and 429 last", codes)
-	}
-}
-
 func TestOversizedForm(t *testing.T) {
 	db, tenant := seededSQLite(t)
 	e := newEnv(t, db, tenant, nil, true)

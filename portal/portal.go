@@ -18,6 +18,7 @@ import (
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/cache"
 	"github.com/amthub/amthub/hub/citizens"
+	"github.com/amthub/amthub/hub/logins"
 	"github.com/amthub/amthub/hub/pipeline"
 	"github.com/amthub/amthub/hub/privacy"
 	"github.com/amthub/amthub/hub/sqlstore"
@@ -48,9 +49,9 @@ type Config struct {
 	// Featured are the LeiKa keys of the services the home page links to
 	// (those in the catalogue); default some common ones of the seed.
 	Featured []string
-	// LoginLimit bounds login attempts per e-mail address and per client
-	// address; default 5 per minute.
-	LoginLimit cache.Limit
+	// RegisterLimit bounds registrations per client address; default 5 per
+	// minute. Logins follow hub/logins' policy.
+	RegisterLimit cache.Limit
 	// Documents configures the document safe (documents.go).
 	Documents DocumentConfig
 	// TestEID offers a simulated eID login (acr high) to logged-in
@@ -58,9 +59,12 @@ type Config struct {
 	TestEID bool
 }
 
-// Limiter is the rate limiter the portal needs (hub/cache's Memory or Redis).
+// Limiter is the cache the portal counts in (hub/cache's Memory or Redis):
+// registrations, and the failed logins of hub/logins' policy.
 type Limiter interface {
 	Allow(ctx context.Context, key string, limit cache.Limit) (cache.Result, error)
+	SetNX(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	Exists(ctx context.Context, key string) (bool, error)
 }
 
 // Portal is the citizens' web front: pages, the JSON API and the service
@@ -72,6 +76,7 @@ type Portal struct {
 	cases     Cases
 	sessions  SessionStore
 	limiter   Limiter
+	logins    *logins.Guard
 	logger    *slog.Logger
 	pages     map[string]*template.Template
 	svc       Services
@@ -128,8 +133,8 @@ func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases Cases,
 	if cfg.Featured == nil {
 		cfg.Featured = defaultFeatured
 	}
-	if cfg.LoginLimit.Rate <= 0 {
-		cfg.LoginLimit = cache.PerMinute(5)
+	if cfg.RegisterLimit.Rate <= 0 {
+		cfg.RegisterLimit = cache.PerMinute(5)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -139,7 +144,7 @@ func New(cfg Config, db *sqlstore.DB, citizens *citizens.Store, cases Cases,
 		return nil, err
 	}
 	p := &Portal{cfg: cfg, catalogue: NewCatalogueStore(db), accounts: NewAccounts(db, citizens, cases), cases: cases,
-		sessions: sessions, limiter: limiter, logger: logger, pages: pages, svc: svc}
+		sessions: sessions, limiter: limiter, logins: logins.NewGuard(limiter, logins.Citizens, logins.Policy{}), logger: logger, pages: pages, svc: svc}
 	own := &portalData{db: db, citizens: citizens, sessions: sessions, docs: p.Documents(), docsOn: p.documentsOn()}
 	p.accounts.forget = append(slices.Clone(svc.CitizenData), own)
 	p.export = append([]privacy.Exporter{citizens, own, cases}, exporters(svc.CitizenData)...)

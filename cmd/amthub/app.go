@@ -183,7 +183,7 @@ func (a *App) buildRouter() {
 				return r.URL.Path != "/metrics" && r.URL.Path != "/healthz" && r.URL.Path != "/readyz"
 			})))
 	}
-	r.Use(httpserver.WithRequestID(a.Logger), httpserver.Observe(httpserver.NewMetrics(a.Registry)))
+	r.Use(httpserver.TrustProxies(a.Config.TrustedProxies), httpserver.WithRequestID(a.Logger), httpserver.Observe(httpserver.NewMetrics(a.Registry)))
 	httpserver.MountOps(r, map[string]httpserver.Check{
 		"database": a.DB.Ready,
 		"broker":   a.Bus.Ready,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/amthub/amthub/hub/backpressure"
+	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/telemetry"
 )
 
@@ -83,6 +85,9 @@ type Config struct {
 	// PortalTenant (AMTHUB_PORTAL_TENANT) is the slug of the tenant whose
 	// portal this hub serves; dev serves the demo tenant's.
 	PortalTenant string
+	// TrustedProxies (AMTHUB_TRUSTED_PROXIES) are the reverse proxies whose
+	// X-Forwarded-For names the client (login throttling, rate limits).
+	TrustedProxies []netip.Prefix
 	// SMTP (AMTHUB_SMTP_ADDR, _FROM, _USERNAME, _PASSWORD) sends the
 	// AdminCenter's invitations in serve; dev shows them in its outbox.
 	SMTPAddr, SMTPFrom, SMTPUsername, SMTPPassword string
@@ -127,6 +132,7 @@ var Variables = []Variable{
 	{"AMTHUB_RETENTION_INTERVAL", "`1m`", "how often the deletion job looks for data whose retention period ended (periods per tenant: `amthub retention`)"},
 	{"AMTHUB_RETENTION_BATCH", "`500`", "most items of one data kind the deletion job deletes in one transaction"},
 	{"AMTHUB_PORTAL_TENANT", "none (dev: the demo tenant)", "slug of the tenant whose citizens' portal the hub serves at `/`"},
+	{"AMTHUB_TRUSTED_PROXIES", "none: `X-Forwarded-For` ignored", "comma-separated networks (CIDR) or addresses of the reverse proxies in front of the hub, whose `X-Forwarded-For` names the client that login throttling and rate limits count"},
 	{"AMTHUB_FITCONNECT_TRUST_ANCHORS", "none: chains not checked", "PEM file of the CA certificates that must issue (x5c) the keys FIT-Connect subscribers register for their destinations; set it in production"},
 	{"AMTHUB_SAML_KEY_FILE", "no SAML IdP (dev: made in its data directory)", "PEM file with the SAML 2.0 IdP's RSA signing key (≥ 2048 bits) and its certificate, which `/saml/metadata` publishes"},
 	{"AMTHUB_EPAYBL_URL", "not connected (dev: simulator)", "the ePayBL / XBezahldienste payment provider"},
@@ -206,6 +212,11 @@ func (c *Config) loadHTTP(getenv func(string) string) error {
 		return err
 	}
 	c.PortalTenant = getenv("AMTHUB_PORTAL_TENANT")
+	proxies, err := httpserver.ParsePrefixes(getenv("AMTHUB_TRUSTED_PROXIES"))
+	if err != nil {
+		return &configError{"AMTHUB_TRUSTED_PROXIES", err.Error()}
+	}
+	c.TrustedProxies = proxies
 	c.FITConnectTrustAnchors = getenv("AMTHUB_FITCONNECT_TRUST_ANCHORS")
 	c.SAMLKeyFile = getenv("AMTHUB_SAML_KEY_FILE")
 	c.PprofAddr = getenv("AMTHUB_PPROF_ADDR")

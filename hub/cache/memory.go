@@ -17,7 +17,13 @@ type Memory struct {
 
 // NewMemory returns an empty in-process cache.
 func NewMemory() *Memory {
-	return &Memory{now: time.Now, tat: map[string]time.Time{}, keys: map[string]time.Time{}}
+	return NewMemoryClock(time.Now)
+}
+
+// NewMemoryClock returns an empty in-process cache that reads the time from
+// now (a test's settable clock).
+func NewMemoryClock(now func() time.Time) *Memory {
+	return &Memory{now: now, tat: map[string]time.Time{}, keys: map[string]time.Time{}}
 }
 
 // Allow counts one event under key and reports whether limit allows it

@@ -45,6 +45,15 @@ func DefaultPolicy() Policy {
 // the address is locked.
 const LockedMessage = "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es später erneut."
 
+// Citizens is the form family of the citizens' logins: the portal's and
+// the OAuth server's login forms count in one place, so that an account's
+// failures add up whichever form they come through.
+const Citizens = "citizen"
+
+// AccountKey names an account of a tenant for the guard: login names are
+// unique per tenant.
+func AccountKey(tenantID, login string) string { return tenantID + "/" + login }
+
 // Guard applies a Policy to the logins of one form family ("staff",
 // "citizen"), whose counters it keeps apart.
 type Guard struct {
@@ -95,10 +104,23 @@ func (g *Guard) Fail(ctx context.Context, account, addr string) error {
 		if err != nil {
 			return fmt.Errorf("login guard: %w", err)
 		}
-		if !res.Allowed {
-			if _, err := g.c.SetNX(ctx, "locked:"+c.key, max(res.RetryAfter, time.Second)); err != nil {
-				return fmt.Errorf("login guard: %w", err)
-			}
+		// Lock as soon as the budget is used up, not at the first failure
+		// over it: that failure's password was checked already, and an
+		// attempt at the end of each lock would be checked beyond the
+		// limit (twice the hourly rate, measured through the forms).
+		// Until the lock ends, no attempt reaches a password check; one
+		// event's interval is the most the limit makes the next wait.
+		var lock time.Duration
+		switch {
+		case !res.Allowed:
+			lock = res.RetryAfter
+		case res.Remaining == 0:
+			lock = c.limit.Period / time.Duration(c.limit.Rate)
+		default:
+			continue
+		}
+		if _, err := g.c.SetNX(ctx, "locked:"+c.key, max(lock, time.Second)); err != nil {
+			return fmt.Errorf("login guard: %w", err)
 		}
 	}
 	return nil
