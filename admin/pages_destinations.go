@@ -59,10 +59,7 @@ func (c *Center) showDestinations(w http.ResponseWriter, r *http.Request, status
 		c.fail(w, r, err)
 		return
 	}
-	names := map[string]string{}
-	for _, u := range units {
-		names[u.ID] = u.Name
-	}
+	names := unitNames(units)
 	data := map[string]any{"Tenant": t, "Destinations": ds, "Units": units, "UnitNames": names, "Kinds": destinationKinds}
 	p.Title = "Empfangsstellen – " + t.Name
 	if id := chi.URLParam(r, "destination"); id != "" {

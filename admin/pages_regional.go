@@ -49,10 +49,16 @@ func (c *Center) regionalTextsPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	names := map[string]string{}
+	names := unitNames(units)
+	data["Service"], data["Texts"], data["UnitNames"], data["Shown"] = name, texts, names, true
+	c.render(w, r, http.StatusOK, "regional", p)
+}
+
+// unitNames maps the units' ids to their names, for tables.
+func unitNames(units []UnitNode) map[string]string {
+	names := make(map[string]string, len(units))
 	for _, u := range units {
 		names[u.ID] = u.Name
 	}
-	data["Service"], data["Texts"], data["UnitNames"], data["Shown"] = name, texts, names, true
-	c.render(w, r, http.StatusOK, "regional", p)
+	return names
 }

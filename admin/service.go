@@ -216,10 +216,7 @@ func (s *Service) CreateUnit(ctx context.Context, a *Actor, tenantID string, u c
 	if _, err := s.Tenant(ctx, a, tenantID); err != nil {
 		return nil, err
 	}
-	path, err := s.unitPath(ctx, tenantID, u.ParentID)
-	if hub.IsCode(err, hub.EINVALID) {
-		return nil, hub.FieldError("parentId", "Diese übergeordnete Einheit gibt es nicht.")
-	}
+	path, err := s.parentPath(ctx, tenantID, u.ParentID)
 	if err != nil {
 		return nil, err
 	}

@@ -63,10 +63,7 @@ func (s *Service) MoveUnit(ctx context.Context, a *Actor, tenantID, unitID, pare
 	if err := s.mayManageUnit(ctx, a, tenantID, unitID); err != nil {
 		return nil, err
 	}
-	path, err := s.unitPath(ctx, tenantID, parentID)
-	if hub.IsCode(err, hub.EINVALID) {
-		return nil, hub.FieldError("parentId", "Diese übergeordnete Einheit gibt es nicht.")
-	}
+	path, err := s.parentPath(ctx, tenantID, parentID)
 	if err != nil {
 		return nil, err
 	}
@@ -87,4 +84,14 @@ func (s *Service) DeleteUnit(ctx context.Context, a *Actor, tenantID, unitID str
 	}
 	_, err := s.editor(a, tenantID).DeleteUnit(ctx, tenantID, unitID)
 	return err
+}
+
+// parentPath returns the path of a unit named as a parent; an unknown one
+// is a field error on parentId.
+func (s *Service) parentPath(ctx context.Context, tenantID, parentID string) ([]string, error) {
+	path, err := s.unitPath(ctx, tenantID, parentID)
+	if hub.IsCode(err, hub.EINVALID) {
+		return nil, hub.FieldError("parentId", "Diese übergeordnete Einheit gibt es nicht.")
+	}
+	return path, err
 }
