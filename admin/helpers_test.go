@@ -23,6 +23,7 @@ import (
 	"github.com/amthub/amthub/hub/mail"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/staff"
+	"github.com/amthub/amthub/oauth"
 )
 
 // fixture is an AdminCenter on a fresh database with two tenants: A (a
@@ -77,6 +78,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	}
 	f.svc = &admin.Service{DB: db, Tenants: tenants, Staff: staff.NewStore(db), Grants: access.NewStore(db),
 		Audit: audit.NewStore(db), Units: editor, Catalogue: editor, Mail: f.outbox}
+	f.svc.Clients = oauthClients{oauth.NewClientService(db, "http://hub.test/api")}
 	f.ops = ops
 	ops.wire(t, f, editor)
 	f.sessions = staff.NewDBSessions(db)

@@ -163,6 +163,18 @@ func routes() map[string]route {
 			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "name=Hundesteuer+{unique}&orgUnitId=ordnung&kind=amqp")},
 		"GET /admin/mandanten/{tenant}/regionaltexte": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/mandanten/{tenant}/regionaltexte?leistung="+opsLeika, "")},
+		// Vendors' OAuth clients (clients_helpers_test.go).
+		"GET /admin/mandanten/{tenant}/clients": {right: access.ClientsManage, scope: unitA, call: inTenant("/admin/mandanten/{tenant}/clients", "")},
+		"POST /admin/mandanten/{tenant}/clients": {right: access.ClientsManage, scope: unitA,
+			call: inTenant("/admin/mandanten/{tenant}/clients", "name={unique}&scopes=routes%3Aread")},
+		"POST /admin/mandanten/{tenant}/clients/{client}/neues-geheimnis": {right: access.ClientsManage, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/clients/" + f.client(t) + "/neues-geheimnis", ""
+			}},
+		"POST /admin/mandanten/{tenant}/clients/{client}/deaktivieren": {right: access.ClientsManage, scope: unitA,
+			call: func(t *testing.T, f *fixture) (string, string) {
+				return "/admin/mandanten/" + f.a + "/clients/" + f.client(t) + "/deaktivieren", ""
+			}},
 		"GET /admin/v1/tenants/{tenant}/responsibilities": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/v1/tenants/{tenant}/responsibilities", "")},
 		"PUT /admin/v1/tenants/{tenant}/responsibilities/{leikaKey}/{arsPrefix}": {right: access.CatalogueEdit, scope: unitA,

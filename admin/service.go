@@ -69,7 +69,9 @@ type Service struct {
 	// StateTexts gives the state's texts of services (the portal's), for
 	// the regional texts' comparison; nil: compared with empty texts.
 	StateTexts StateTexts
-	Mail       mail.Sender
+	// Clients manages vendors' OAuth clients.
+	Clients Clients
+	Mail    mail.Sender
 	// InviteURL turns an invitation token into the link mailed.
 	InviteURL func(token string) string
 }

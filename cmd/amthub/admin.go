@@ -58,6 +58,7 @@ func (a *App) mountAdmin() error {
 	a.Admin.Catalogue = editor
 	a.Admin.DeadLetters = pipeline.NewDeadLetters(a.Bus, a.Catalogue, a.Logger, a.Registry)
 	a.Admin.StateTexts = stateTexts{store: portal.NewCatalogueStore(a.DB)}
+	a.Admin.Clients = adminClients{a.OAuth.Clients}
 	lg := &staff.Logins{Store: a.Admin.Staff, Sessions: sessions, Guard: logins.NewGuard(a.Cache, "staff", logins.Policy{})}
 	center, err := admin.New(admin.Config{PublicURL: a.PublicURL, Dev: a.Config.Dev}, a.Admin, lg, outbox, a.Logger)
 	if err != nil {

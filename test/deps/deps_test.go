@@ -154,6 +154,8 @@ var exceptions = []exception{
 	// The Chromium and axe-core helper lives with the portal, which had the
 	// first browser tests; the AdminCenter's browser tests use it too.
 	{"admin", "portal/browsertest", "the AdminCenter's browser tests drive Chromium and axe-core through the portal's helper (issue 15)", true},
+	// The AdminCenter's tests run the real oauth.ClientService behind admin.Clients.
+	{"admin", "oauth", "the AdminCenter's client pages are tested on the real OAuth client store (issue 15)", true},
 	{"hub/catalogue", "cmd/amthub/schema", "its migration test runs the composed migrations before its own, then its own", true},
 	// Issue 18: the FIT-Connect outbound connector is a Fachverfahren to
 	// the hub; it consumes fv.<id> and replies through the Fachverfahren
