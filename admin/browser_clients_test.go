@@ -11,8 +11,9 @@ import (
 
 // TestBrowserClientPages: the tenant admin tries to create a client
 // without a name (the error stands next to the field), creates one, sees
-// its secret once, and disables it. axe-core checks each page at desktop
-// width and at 320 px.
+// its secret once, and disables it; then she follows the tenant page's
+// link to the record of processing activities. axe-core checks each page
+// at desktop width and at 320 px.
 func TestBrowserClientPages(t *testing.T) {
 	e := newBrowserEnv(t)
 	e.login(t, "tenant-admin@amt.test", "ein langes Passwort", "JBSWY3DPEHPK3PXP")
@@ -38,4 +39,11 @@ func TestBrowserClientPages(t *testing.T) {
 		t.Fatalf("after disabling: %q", got)
 	}
 	e.check(t, "clients-04-disabled")
+	e.do(t, "record of processing activities", chromedp.Navigate(e.base+"/admin/mandanten/"+e.a),
+		chromedp.Click(chromedp.CSS(`a[href$="/datenschutz"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/datenschutz.md"]`)))
+	if got := browsertest.Text(t, e.ctx, "main"); !strings.Contains(got, "Technische und organisatorische Maßnahmen") ||
+		!strings.Contains(got, "Protokoll der Änderungen im AdminCenter") {
+		t.Fatalf("record of processing activities: %.300q", got)
+	}
+	e.check(t, "privacy-01-record")
 }

@@ -79,6 +79,7 @@ func newFixture(t *testing.T, db *sqlstore.DB) *fixture {
 	f.svc = &admin.Service{DB: db, Tenants: tenants, Staff: staff.NewStore(db), Grants: access.NewStore(db),
 		Audit: audit.NewStore(db), Units: editor, Catalogue: editor, Mail: f.outbox}
 	f.svc.Clients = oauthClients{oauth.NewClientService(db, "http://hub.test/api")}
+	f.svc.Records = newRecords(db)
 	f.ops = ops
 	ops.wire(t, f, editor)
 	f.sessions = staff.NewDBSessions(db)

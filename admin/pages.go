@@ -52,6 +52,7 @@ func (c *Center) pageRoutes(r chi.Router) {
 		c.destinationPageRoutes(r)
 		c.regionalPageRoutes(r)
 		c.clientPageRoutes(r)
+		c.privacyPageRoutes(r)
 		r.Get("/admin/*", func(w http.ResponseWriter, r *http.Request) { c.fail(w, r, hub.Errorf(hub.ENOTFOUND, "no such page")) })
 	})
 }

@@ -64,7 +64,8 @@ func (c *Center) showTenant(w http.ResponseWriter, r *http.Request, status int, 
 	p.Title = t.Name
 	p.Data = map[string]any{"Tenant": t, "Units": units,
 		"MayUnits": a.May(access.UnitsManage, access.Resource{TenantID: id, AnyUnit: true}),
-		"MayStaff": a.May(access.StaffManage, access.Resource{TenantID: id}), "MayDeadLetters": mayDeadLettersIn(a, id), "MayClients": mayClientsIn(a, id)}
+		"MayStaff": a.May(access.StaffManage, access.Resource{TenantID: id}), "MayDeadLetters": mayDeadLettersIn(a, id), "MayClients": mayClientsIn(a, id),
+		"MayRecord": mayRecordIn(a, id)}
 	c.render(w, r, status, "tenant", p)
 }
 

@@ -163,6 +163,9 @@ func routes() map[string]route {
 			call: inTenant("/admin/mandanten/{tenant}/empfangsstellen/fv-ordnung", "name=Hundesteuer+{unique}&orgUnitId=ordnung&kind=amqp")},
 		"GET /admin/mandanten/{tenant}/regionaltexte": {right: access.CatalogueEdit, scope: unitA,
 			call: inTenant("/admin/mandanten/{tenant}/regionaltexte?leistung="+opsLeika, "")},
+		// The tenant's record of processing activities (privacy_test.go).
+		"GET /admin/mandanten/{tenant}/datenschutz":    {right: access.AuditRead, scope: unitA, call: inTenant("/admin/mandanten/{tenant}/datenschutz", "")},
+		"GET /admin/mandanten/{tenant}/datenschutz.md": {right: access.AuditRead, scope: unitA, call: inTenant("/admin/mandanten/{tenant}/datenschutz.md", "")},
 		// Vendors' OAuth clients (clients_helpers_test.go).
 		"GET /admin/mandanten/{tenant}/clients": {right: access.ClientsManage, scope: unitA, call: inTenant("/admin/mandanten/{tenant}/clients", "")},
 		"POST /admin/mandanten/{tenant}/clients": {right: access.ClientsManage, scope: unitA,

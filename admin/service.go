@@ -69,6 +69,9 @@ type Service struct {
 	// StateTexts gives the state's texts of services (the portal's), for
 	// the regional texts' comparison; nil: compared with empty texts.
 	StateTexts StateTexts
+	// Records gives a tenant's record of processing activities (GDPR
+	// Art. 30); nil: the page answers not found.
+	Records Records
 	// Clients manages vendors' OAuth clients.
 	Clients Clients
 	Mail    mail.Sender

@@ -16,6 +16,8 @@ import (
 	"github.com/amthub/amthub/hub/logins"
 	"github.com/amthub/amthub/hub/mail"
 	"github.com/amthub/amthub/hub/pipeline"
+	"github.com/amthub/amthub/hub/privacy"
+	"github.com/amthub/amthub/hub/retention"
 	"github.com/amthub/amthub/hub/sqlstore"
 	"github.com/amthub/amthub/hub/staff"
 	"github.com/amthub/amthub/portal"
@@ -59,6 +61,8 @@ func (a *App) mountAdmin() error {
 	a.Admin.DeadLetters = pipeline.NewDeadLetters(a.Bus, a.Catalogue, a.Logger, a.Registry)
 	a.Admin.StateTexts = stateTexts{store: portal.NewCatalogueStore(a.DB)}
 	a.Admin.Clients = adminClients{a.OAuth.Clients}
+	decls := privacyDeclarations()
+	a.Admin.Records = privacyRecords{periods: retention.NewPeriods(a.DB, privacy.Defaults(decls)), decls: decls}
 	lg := &staff.Logins{Store: a.Admin.Staff, Sessions: sessions, Guard: logins.NewGuard(a.Cache, "staff", logins.Policy{})}
 	center, err := admin.New(admin.Config{PublicURL: a.PublicURL, Dev: a.Config.Dev}, a.Admin, lg, outbox, a.Logger)
 	if err != nil {
