@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/amthub/amthub/hub"
 	"github.com/amthub/amthub/hub/httpserver"
 	"github.com/amthub/amthub/hub/staff"
@@ -90,4 +92,17 @@ func (c *Center) requireAPI(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, a)))
 	})
+}
+
+// pathTenant returns the acting person and the tenant named in the path,
+// which they may see; otherwise it answers with the error page (404 for
+// another tenant) and returns ok false.
+func (c *Center) pathTenant(w http.ResponseWriter, r *http.Request) (*Actor, *hub.Tenant, bool) {
+	a := actorFrom(r.Context())
+	t, err := c.svc.Tenant(r.Context(), a, chi.URLParam(r, "tenant"))
+	if err != nil {
+		c.fail(w, r, err)
+		return nil, nil, false
+	}
+	return a, t, true
 }

@@ -21,13 +21,11 @@ func (c *Center) clientsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Center) showClients(w http.ResponseWriter, r *http.Request, status int, p page) {
-	a := actorFrom(r.Context())
-	tenantID := chi.URLParam(r, "tenant")
-	t, err := c.svc.Tenant(r.Context(), a, tenantID)
-	if err != nil {
-		c.fail(w, r, err)
+	a, t, ok := c.pathTenant(w, r)
+	if !ok {
 		return
 	}
+	tenantID := t.ID
 	cs, err := c.svc.ListClients(r.Context(), a, tenantID)
 	if err != nil {
 		c.fail(w, r, err)

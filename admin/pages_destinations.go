@@ -42,13 +42,11 @@ func (c *Center) destinationPage(w http.ResponseWriter, r *http.Request) {
 // showDestinations renders the list with the create form, or, with a
 // destination in the path, the edit form of that destination.
 func (c *Center) showDestinations(w http.ResponseWriter, r *http.Request, status int, p page) {
-	a := actorFrom(r.Context())
-	tenantID := chi.URLParam(r, "tenant")
-	t, err := c.svc.Tenant(r.Context(), a, tenantID)
-	if err != nil {
-		c.fail(w, r, err)
+	a, t, ok := c.pathTenant(w, r)
+	if !ok {
 		return
 	}
+	tenantID := t.ID
 	ds, err := c.svc.ListDestinations(r.Context(), a, tenantID)
 	if err != nil {
 		c.fail(w, r, err)

@@ -32,13 +32,11 @@ func (c *Center) responsibilitiesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Center) showResponsibilities(w http.ResponseWriter, r *http.Request, status int, p page) {
-	a := actorFrom(r.Context())
-	tenantID := chi.URLParam(r, "tenant")
-	t, err := c.svc.Tenant(r.Context(), a, tenantID)
-	if err != nil {
-		c.fail(w, r, err)
+	a, t, ok := c.pathTenant(w, r)
+	if !ok {
 		return
 	}
+	tenantID := t.ID
 	filter := r.URL.Query().Get("leistung")
 	if len(filter) != 14 {
 		filter = ""
@@ -104,13 +102,11 @@ func (c *Center) responsibilityRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Center) deadLettersPage(w http.ResponseWriter, r *http.Request) {
-	a := actorFrom(r.Context())
-	tenantID := chi.URLParam(r, "tenant")
-	t, err := c.svc.Tenant(r.Context(), a, tenantID)
-	if err != nil {
-		c.fail(w, r, err)
+	a, t, ok := c.pathTenant(w, r)
+	if !ok {
 		return
 	}
+	tenantID := t.ID
 	overview, err := c.svc.DeadLetterOverview(r.Context(), a, tenantID)
 	if err != nil {
 		c.fail(w, r, err)

@@ -14,13 +14,11 @@ func (c *Center) regionalPageRoutes(r chi.Router) {
 }
 
 func (c *Center) regionalTextsPage(w http.ResponseWriter, r *http.Request) {
-	a := actorFrom(r.Context())
-	tenantID := chi.URLParam(r, "tenant")
-	t, err := c.svc.Tenant(r.Context(), a, tenantID)
-	if err != nil {
-		c.fail(w, r, err)
+	a, t, ok := c.pathTenant(w, r)
+	if !ok {
 		return
 	}
+	tenantID := t.ID
 	leika := strings.TrimSpace(r.URL.Query().Get("leistung"))
 	p := page{Title: "Regionale Texte – " + t.Name, Form: map[string]string{"leistung": leika}}
 	data := map[string]any{"Tenant": t, "Titles": sectionTitles}
